@@ -1,0 +1,38 @@
+package dev.pagoda.engine.backend;
+
+import dev.pagoda.engine.model.ModelConfig;
+import dev.pagoda.engine.model.ModelWeights;
+
+/**
+ * The seam between the engine and the hardware. The engine decides what to compute
+ * ({@link ForwardBatch}); a backend computes it. Implementations: {@code cpu} (the readable
+ * reference, backend-cpu) and {@code cuda} (backend-cuda). Found by name through
+ * {@link ComputeBackends}.
+ *
+ * <p>Life cycle: {@link #loadModel}, then {@link #allocateKvCache} (sized by the engine from
+ * {@link #kvCacheBytesPerBlock}), then any number of {@link #forward} calls, then {@link #close}.
+ */
+public interface ComputeBackend extends AutoCloseable {
+
+    /** The name this backend is found by, e.g. {@code cpu}. */
+    String name();
+
+    /** Takes the model's weights (may keep views of them or copy them to a device). */
+    void loadModel(ModelConfig config, ModelWeights weights);
+
+    /** Bytes one KV-cache block of {@code blockSize} tokens takes across all layers, K and V. */
+    long kvCacheBytesPerBlock(int blockSize);
+
+    /**
+     * Allocates the paged KV cache: per layer, K and V each {@code [numBlocks, blockSize, numKvHeads, headDim]}.
+     * Slot {@code blockId * blockSize + offset} holds one token's keys/values.
+     */
+    void allocateKvCache(int numBlocks, int blockSize);
+
+    /** Runs the model over the batch, writing new K/V into the cache, and returns logits for {@code batch.logitsIndices()}. */
+    Logits forward(ForwardBatch batch);
+
+    /** Frees weights copies and the cache. */
+    @Override
+    void close();
+}
