@@ -15,6 +15,9 @@ import dev.pagoda.engine.model.ModelWeights;
  * <p>Before each forward pass it checks the batch against the cache (token ids, slots, block
  * tables), so that a scheduling bug shows up as a clear error rather than as garbage logits or a
  * crash deep inside a kernel.
+ *
+ * <p>Weights are read by several threads, so their segments must come from a shared, global or
+ * automatic arena (a memory-mapped file does), not a confined one.
  */
 public final class CpuBackend implements ComputeBackend {
     private final WorkerPool pool;
