@@ -8,7 +8,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
@@ -70,6 +73,10 @@ record LogitGolden(String name, Path modelDir, int[] tokenIds, float[][] logits,
             throw new IllegalStateException(logitsFile + ": " + bytes.length + " bytes, expected "
                     + numPositions + " x " + vocabSize + " fp32");
         }
+        String sha256 = sha256(bytes);
+        if (!sha256.equals(g.get("logitsSha256"))) {
+            throw new IllegalStateException(logitsFile + ": sha256 " + sha256 + " does not match golden.json's " + g.get("logitsSha256"));
+        }
         ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         float[][] logits = new float[numPositions][vocabSize];
         for (int p = 0; p < numPositions; p++) {
@@ -79,6 +86,14 @@ record LogitGolden(String name, Path modelDir, int[] tokenIds, float[][] logits,
         Map<?, ?> gen = (Map<?, ?>) g.get("generator");
         String versions = "transformers " + gen.get("transformers") + ", torch " + gen.get("torch");
         return new LogitGolden(name, Fixtures.repo((String) g.get("modelDir")), tokenIds, logits, versions);
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static String read(Path p) {
