@@ -18,15 +18,25 @@ public final class Json {
     public static final int MAX_DEPTH = 512;
 
     private final String text;
+    private final boolean rejectDuplicateKeys;
     private int pos;
 
-    private Json(String text) {
+    private Json(String text, boolean rejectDuplicateKeys) {
         this.text = text;
+        this.rejectDuplicateKeys = rejectDuplicateKeys;
     }
 
-    /** Parses one JSON value; trailing non-whitespace is an error. */
+    /** Parses one JSON value; trailing non-whitespace is an error. A repeated object key keeps its last value. */
     public static Object parse(String text) {
-        Json p = new Json(text);
+        return parse(text, false);
+    }
+
+    /**
+     * Parses one JSON value. With {@code rejectDuplicateKeys}, an object that repeats a key is an
+     * error naming the key (a safetensors header must not list a tensor twice).
+     */
+    public static Object parse(String text, boolean rejectDuplicateKeys) {
+        Json p = new Json(text, rejectDuplicateKeys);
         p.skipWhitespace();
         Object value = p.readValue(0);
         p.skipWhitespace();
@@ -35,9 +45,14 @@ public final class Json {
     }
 
     /** Parses a JSON object; anything else is an error. */
-    @SuppressWarnings("unchecked")
     public static Map<String, Object> parseObject(String text) {
-        Object value = parse(text);
+        return parseObject(text, false);
+    }
+
+    /** Parses a JSON object, optionally rejecting repeated keys (see {@link #parse(String, boolean)}). */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> parseObject(String text, boolean rejectDuplicateKeys) {
+        Object value = parse(text, rejectDuplicateKeys);
         if (!(value instanceof Map)) throw new JsonException("expected a JSON object at the top level");
         return (Map<String, Object>) value;
     }
@@ -73,6 +88,7 @@ public final class Json {
             if (peek() != '"') throw error("expected a string key");
             String key = readString();
             skipWhitespace();
+            if (rejectDuplicateKeys && map.containsKey(key)) throw error("duplicate key \"" + key + "\"");
             expect(':');
             skipWhitespace();
             map.put(key, readValue(depth + 1));
