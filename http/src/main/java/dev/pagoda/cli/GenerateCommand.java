@@ -32,14 +32,15 @@ final class GenerateCommand implements Command {
     @Override
     public int run(CliArgs args, InputStream in, PrintStream out, PrintStream err) {
         String prompt = args.required("prompt");
-        Path modelDir = Path.of(args.string("model", DefaultModel.path().toString()));
+        String model = args.string("model", null);
         int maxTokens = args.integer("max-tokens", 256);
         double temperature = args.decimal("temperature", 0.0);
-        LoadFormat loadFormat = LoadFormat.fromCli(args.string("load-format", "safetensors"));
+        LoadFormat loadFormat = loadFormat(args.string("load-format", "safetensors"));
         String backendName = args.string("backend", "cpu");
         int threads = args.integer("threads", 0);
         args.checkAllUsed();
         if (maxTokens < 1) throw new CliException("--max-tokens must be at least 1");
+        Path modelDir = model != null ? Path.of(model) : DefaultModel.path();
         if (temperature != 0.0) {
             throw new CliException("only greedy decoding (--temperature 0) is available until the sampler lands");
         }
@@ -78,5 +79,13 @@ final class GenerateCommand implements Command {
             out.println();
         }
         return 0;
+    }
+
+    private static LoadFormat loadFormat(String value) {
+        try {
+            return LoadFormat.fromCli(value);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(e.getMessage());
+        }
     }
 }

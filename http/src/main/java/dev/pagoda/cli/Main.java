@@ -1,5 +1,10 @@
 package dev.pagoda.cli;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -16,32 +21,36 @@ public final class Main {
     }
 
     public static void main(String[] argv) {
-        System.exit(run(argv));
+        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
+        int status = run(argv, System.in, out, System.err);
+        out.flush();
+        System.exit(status);
     }
 
-    static int run(String[] argv) {
+    /** Runs one command with the given streams; returns the exit code (0 ok, 1 failure, 2 usage error). */
+    static int run(String[] argv, InputStream in, PrintStream out, PrintStream err) {
         Map<String, Command> commands = commands();
         if (argv.length == 0 || argv[0].equals("help") || argv[0].equals("--help")) {
-            System.out.println("usage: ./pagoda COMMAND [options]\n");
-            commands.forEach((name, cmd) -> System.out.printf("  %-14s %s%n", name, cmd.summary()));
-            System.out.printf("  %-14s %s%n", "test", "fetch test fixtures and run the test suite");
-            System.out.printf("  %-14s %s%n", "build", "build the project (skipping tests)");
+            out.println("usage: ./pagoda COMMAND [options]\n");
+            commands.forEach((name, cmd) -> out.printf("  %-14s %s%n", name, cmd.summary()));
+            out.printf("  %-14s %s%n", "test", "fetch test fixtures and run the test suite");
+            out.printf("  %-14s %s%n", "build", "build the project (skipping tests)");
             return argv.length == 0 ? 2 : 0;
         }
         Command cmd = commands.get(argv[0]);
         if (cmd == null) {
-            System.err.println("pagoda: unknown command '" + argv[0] + "' (see ./pagoda help)");
+            err.println("pagoda: unknown command '" + argv[0] + "' (see ./pagoda help)");
             return 2;
         }
         try {
             CliArgs args = CliArgs.parse(Arrays.asList(argv).subList(1, argv.length));
-            return cmd.run(args, System.in, System.out, System.err);
+            return cmd.run(args, in, out, err);
         } catch (CliException e) {
-            System.err.println("pagoda " + argv[0] + ": " + e.getMessage());
+            err.println("pagoda " + argv[0] + ": " + e.getMessage());
             return 2;
         } catch (Exception e) {
-            System.err.println("pagoda " + argv[0] + ": " + e.getMessage());
-            if (System.getenv("PAGODA_DEBUG") != null) e.printStackTrace();
+            err.println("pagoda " + argv[0] + ": " + e.getMessage());
+            if (System.getenv("PAGODA_DEBUG") != null) e.printStackTrace(err);
             return 1;
         }
     }
