@@ -32,7 +32,7 @@ final class GenerateCommand implements Command {
     @Override
     public int run(CliArgs args, InputStream in, PrintStream out, PrintStream err) {
         String prompt = args.required("prompt");
-        String model = args.string("model", null);
+        String modelArg = args.string("model", null);
         int maxTokens = args.integer("max-tokens", 256);
         double temperature = args.decimal("temperature", 0.0);
         LoadFormat loadFormat = loadFormat(args.string("load-format", "safetensors"));
@@ -40,7 +40,7 @@ final class GenerateCommand implements Command {
         int threads = args.integer("threads", 0);
         args.checkAllUsed();
         if (maxTokens < 1) throw new CliException("--max-tokens must be at least 1");
-        Path modelDir = model != null ? Path.of(model) : DefaultModel.path();
+        Path modelDir = modelArg != null ? Path.of(modelArg) : DefaultModel.path();
         if (temperature != 0.0) {
             throw new CliException("only greedy decoding (--temperature 0) is available until the sampler lands");
         }
