@@ -45,13 +45,18 @@ public final class ModelConfigParser {
         } catch (IOException e) {
             throw new ModelLoadException(configJson + ": cannot read: " + e.getMessage(), e);
         }
+        return parse(text, configJson);
+    }
+
+    /** Parses config.json text; {@code source} names it in messages (e.g. a resource or a path). */
+    public static ModelConfig parse(String configJsonText, Path source) {
         Map<String, Object> json;
         try {
-            json = Json.parseObject(text);
+            json = Json.parseObject(configJsonText);
         } catch (JsonException e) {
-            throw new ModelLoadException(configJson + ": not valid JSON: " + e.getMessage(), e);
+            throw new ModelLoadException(source + ": not valid JSON: " + e.getMessage(), e);
         }
-        return parse(new JsonFields(configJson, "", json));
+        return parse(new JsonFields(source, "", json));
     }
 
     static ModelConfig parse(JsonFields c) {
