@@ -16,6 +16,7 @@ final class Access {
     private static final Object MISSING = new Object();
 
     static Object getAttr(Object obj, String name) {
+        obj = PyValues.plain(obj);
         if (obj instanceof Undefined u) throw u.error();
         if (obj instanceof Namespace ns) return ns.attrs.containsKey(name) ? ns.attrs.get(name) : Undefined.attribute(obj, name);
         if (obj instanceof LoopContext loop) {
@@ -32,6 +33,8 @@ final class Access {
     }
 
     static Object getItem(Object obj, Object key) {
+        obj = PyValues.plain(obj);
+        key = PyValues.plain(key);
         if (obj instanceof Undefined u) throw u.error();
         if (obj instanceof Map<?, ?> m) {
             Object v = PyValues.mapGet(m, key, MISSING);
@@ -59,6 +62,7 @@ final class Access {
 
     /** Python's {@code obj[start:stop:step]} on lists and strings (strings by code point). */
     static Object slice(Object obj, Object start, Object stop, Object step) {
+        obj = PyValues.plain(obj);
         if (obj instanceof Undefined u) throw u.error();
         long st = sliceArg(step, 1);
         if (st == 0) throw new TemplateException("ValueError: slice step cannot be zero");

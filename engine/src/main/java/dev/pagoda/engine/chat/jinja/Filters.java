@@ -31,6 +31,7 @@ final class Filters {
     }
 
     static Object apply(String name, Object v, List<Object> a, Map<String, Object> kw, int maxLen) {
+        if (v instanceof Markup m && !name.equals("safe") && !name.equals("escape") && !name.equals("e")) v = m.text();
         return switch (name) {
             case "abs" -> {
                 if (v instanceof Double d) yield Math.abs(d);
@@ -55,7 +56,8 @@ final class Filters {
             }
             case "dictsort" -> dictsort(v, PyValues.truthy(arg(a, kw, 0, "case_sensitive", false)),
                     PyValues.str(arg(a, kw, 1, "by", "key")), PyValues.truthy(arg(a, kw, 2, "reverse", false)));
-            case "e", "escape", "forceescape" -> escape(PyValues.str(v));
+            case "e", "escape" -> v instanceof Markup ? v : new Markup(escape(PyValues.str(v)));
+            case "forceescape" -> new Markup(escape(PyValues.str(v)));
             case "first" -> {
                 List<Object> items = PyValues.iterate(v);
                 yield items.isEmpty() ? new Undefined("No first item, sequence was empty.") : items.get(0);
@@ -97,7 +99,8 @@ final class Filters {
                 yield items;
             }
             case "round" -> round(v, PyValues.toLong(arg(a, kw, 0, "precision", 0L)), PyValues.str(arg(a, kw, 1, "method", "common")));
-            case "safe", "string" -> PyValues.str(v);
+            case "safe" -> v instanceof Markup ? v : new Markup(PyValues.str(v));
+            case "string" -> PyValues.str(v);
             case "sort" -> sort(v, PyValues.truthy(arg(a, kw, 0, "reverse", false)), PyValues.truthy(arg(a, kw, 1, "case_sensitive", false)),
                     arg(a, kw, 2, "attribute", null));
             case "sum" -> {

@@ -29,6 +29,7 @@ final class Methods {
 
     /** The bound method {@code obj.name}, an unsafe-method undefined, or null if {@code obj} has no such method. */
     static Object lookup(Object obj, String name) {
+        obj = PyValues.plain(obj);
         if (obj instanceof String s && STR.contains(name)) return (JinjaCallable) (a, kw) -> callStr(s, name, a, kw);
         if (obj instanceof Map<?, ?> m) {
             if (DICT.contains(name)) return (JinjaCallable) (a, kw) -> callDict(m, name, a, kw);
@@ -53,6 +54,7 @@ final class Methods {
     }
 
     private static String strArg(String method, Object v) {
+        v = PyValues.plain(v);
         if (v == null) return null;
         if (v instanceof String s) return s;
         throw new TemplateException("TypeError: " + method + " arg must be None or str, not " + PyValues.typeName(v));
@@ -65,6 +67,7 @@ final class Methods {
     }
 
     private static String needStr(String method, Object v) {
+        v = PyValues.plain(v);
         if (v instanceof String s) return s;
         throw new TemplateException("TypeError: " + method + "() argument must be str, not " + PyValues.typeName(v));
     }
@@ -99,7 +102,7 @@ final class Methods {
                 List<Object> items = PyValues.iterate(arg(a, kw, 0, null, List.of()));
                 for (int i = 0; i < items.size(); i++) {
                     if (i > 0) sb.append(s);
-                    if (!(items.get(i) instanceof String item)) {
+                    if (!(PyValues.plain(items.get(i)) instanceof String item)) {
                         throw new TemplateException("TypeError: sequence item " + i + ": expected str instance, " + PyValues.typeName(items.get(i)) + " found");
                     }
                     sb.append(item);

@@ -13,6 +13,14 @@ final class Operators {
 
     static Object binary(String op, Object a, Object b, int maxLen) {
         if (op.equals("~")) return checked(PyValues.str(a) + PyValues.str(b), maxLen);
+        if (op.equals("+") && (a instanceof Markup || b instanceof Markup)
+                && PyValues.asString(a) != null && PyValues.asString(b) != null) {
+            Markup m = Markup.concat(a, b);
+            checked(m.text(), maxLen);
+            return m;
+        }
+        a = PyValues.plain(a);
+        b = PyValues.plain(b);
         if (a instanceof Undefined u) throw u.error();
         if (b instanceof Undefined u) throw u.error();
         try {

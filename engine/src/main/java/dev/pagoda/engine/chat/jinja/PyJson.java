@@ -51,6 +51,7 @@ final class PyJson {
     private void write(Object v, int level) {
         if (sb.length() > maxLen) throw Operators.tooLarge(maxLen);
         if (level > 500) throw new TemplateException("ValueError: tojson nesting too deep");
+        v = PyValues.plain(v);
         if (v == null) sb.append("null");
         else if (v instanceof Boolean b) sb.append(b ? "true" : "false");
         else if (v instanceof Long l) sb.append(l);

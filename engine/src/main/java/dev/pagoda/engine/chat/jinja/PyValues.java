@@ -15,8 +15,21 @@ import java.util.Map;
 final class PyValues {
     private PyValues() {}
 
+    /** The string value of a str or Markup, else null. */
+    static String asString(Object v) {
+        if (v instanceof String s) return s;
+        if (v instanceof Markup m) return m.text();
+        return null;
+    }
+
+    /** Markup behaves as the string it wraps everywhere except {@code +}. */
+    static Object plain(Object v) {
+        return v instanceof Markup m ? m.text() : v;
+    }
+
     static String typeName(Object v) {
         if (v == null) return "NoneType";
+        if (v instanceof Markup) return "Markup";
         if (v instanceof Boolean) return "bool";
         if (v instanceof Long) return "int";
         if (v instanceof Double) return "float";
@@ -33,6 +46,7 @@ final class PyValues {
     }
 
     static boolean truthy(Object v) {
+        v = plain(v);
         if (v == null || v instanceof Undefined) return false;
         if (v instanceof Boolean b) return b;
         if (v instanceof Long l) return l != 0;
@@ -46,6 +60,7 @@ final class PyValues {
     /** Python's {@code str(v)}; undefined prints as empty. */
     static String str(Object v) {
         if (v instanceof String s) return s;
+        if (v instanceof Markup m) return m.text();
         if (v instanceof Undefined) return "";
         StringBuilder sb = new StringBuilder();
         appendRepr(sb, v, false);
@@ -60,7 +75,11 @@ final class PyValues {
     }
 
     private static void appendRepr(StringBuilder sb, Object v, boolean quoteStrings) {
-        if (v == null) sb.append("None");
+        if (v instanceof Markup m) {
+            if (quoteStrings) sb.append("Markup(");
+            appendRepr(sb, m.text(), quoteStrings);
+            if (quoteStrings) sb.append(')');
+        } else if (v == null) sb.append("None");
         else if (v instanceof Boolean b) sb.append(b ? "True" : "False");
         else if (v instanceof Long l) sb.append(l);
         else if (v instanceof Double d) sb.append(floatRepr(d));
@@ -173,6 +192,8 @@ final class PyValues {
 
     /** Python's {@code ==}: numbers compare by value across bool/int/float; containers deeply. */
     static boolean equal(Object a, Object b) {
+        a = plain(a);
+        b = plain(b);
         if (a == b) return true;
         if (a == null || b == null) return false;
         if (isNumber(a) && isNumber(b)) {
@@ -198,6 +219,8 @@ final class PyValues {
 
     /** Python's ordering ({@code <}); a TypeError for mixed types as in Python. */
     static int compare(Object a, Object b) {
+        a = plain(a);
+        b = plain(b);
         if (isNumber(a) && isNumber(b)) {
             if (a instanceof Double || b instanceof Double) return Double.compare(toDouble(a), toDouble(b));
             return Long.compare(toLong(a), toLong(b));
@@ -228,6 +251,7 @@ final class PyValues {
 
     /** Python's {@code len(v)}; undefined has length 0. */
     static long length(Object v) {
+        v = plain(v);
         if (v instanceof String s) return PyStrings.length(s);
         if (v instanceof List<?> l) return l.size();
         if (v instanceof Map<?, ?> m) return m.size();
@@ -238,6 +262,7 @@ final class PyValues {
 
     /** Python's {@code list(iter(v))}: strings give characters, dicts their keys, undefined nothing. */
     static List<Object> iterate(Object v) {
+        v = plain(v);
         if (v instanceof List<?> l) return new ArrayList<>(l);
         if (v instanceof Map<?, ?> m) return new ArrayList<>(m.keySet());
         if (v instanceof String s) return PyStrings.chars(s);
@@ -247,11 +272,13 @@ final class PyValues {
     }
 
     static boolean isIterable(Object v) {
-        return v instanceof List || v instanceof Map || v instanceof String || v instanceof Undefined || v instanceof PyGenerator;
+        return v instanceof List || v instanceof Map || v instanceof String || v instanceof Markup || v instanceof Undefined || v instanceof PyGenerator;
     }
 
     /** Python's {@code x in container}. */
     static boolean contains(Object container, Object item) {
+        container = plain(container);
+        item = plain(item);
         if (container instanceof String s) {
             if (!(item instanceof String sub)) throw new TemplateException("TypeError: 'in <string>' requires string as left operand, not " + typeName(item));
             return s.contains(sub);

@@ -29,12 +29,12 @@ final class TestFunctions {
             case "integer" -> v instanceof Long;
             case "float" -> v instanceof Double;
             case "number" -> PyValues.isNumber(v);
-            case "string" -> v instanceof String;
+            case "string" -> v instanceof String || v instanceof Markup;
             case "mapping" -> v instanceof Map;
             case "sequence" -> v instanceof List || v instanceof String || v instanceof Map;
             case "iterable" -> PyValues.isIterable(v);
             case "callable" -> v instanceof JinjaCallable;
-            case "escaped" -> false;
+            case "escaped" -> v instanceof Markup;
             case "lower" -> {
                 String s = PyValues.str(v);
                 yield s.codePoints().anyMatch(Character::isLowerCase) && s.codePoints().noneMatch(c -> Character.isUpperCase(c) || Character.isTitleCase(c));
