@@ -140,6 +140,127 @@ CONVERSATIONS = {
 }
 
 
+# Small templates pinning down one jinja2/Python behaviour each: (name, template, variables).
+# Rendered by the very environment transformers builds for chat templates.
+SNIPPETS = [
+    # whitespace control: trim_blocks, lstrip_blocks, -, +, comments, raw, trailing newline
+    ("ws_trim_lstrip", "a\n  {% if true %}\n  x\n  {% endif %}\n  {{ 'y' }}\n", {}),
+    ("ws_minus", "a  \n {%- if true -%} \n b \n {%- endif -%}\n  c", {}),
+    ("ws_plus", "a\n  {%+ if true +%}\nb\n{% endif %}", {}),
+    ("ws_var_no_trim", "{{ 'a' }}\n{{ 'b' }}\n  {{ 'c' }}", {}),
+    ("ws_comment", "x\n  {# note #}\ny {#- tight -#}  z\n", {}),
+    ("ws_raw", "{% raw %}{{ not evaluated }} {% if %}{% endraw %}\n!", {}),
+    ("ws_crlf", "a\r\n{% if true %}\r\nb\r\n{% endif %}\r\n", {}),
+    ("ws_two_trailing_newlines", "x\n\n", {}),
+    ("ws_after_var_then_block", "{{ 'v' }}  {% if true %}t{% endif %}", {}),
+    # literals and output of Python values
+    ("out_values", "{{ none }}|{{ true }}|{{ 1 }}|{{ 1.0 }}|{{ 1.5e-7 }}|{{ 1e16 }}|{{ 123456789.125 }}|{{ 0.1 + 0.2 }}|{{ -0.0 }}", {}),
+    ("out_containers", "{{ [1, 'a', none, true, 2.5] }}|{{ {'k': 'it\\'s', 'q': 'say \"hi\"'} }}|{{ (1,) }}|{{ ('a', 'b') }}", {}),
+    ("out_repr_escapes", "{{ ['tab\\t', 'nl\\n', 'nbsp\\u00a0', 'é', '\\x07'] }}", {}),
+    ("string_escapes", "{{ 'a\\nb\\tc\\\\d\\u00e9\\x41' }}|{{ \"q'\" }}|{{ 'x' 'y' }}", {}),
+    ("undefined_prints_empty", "[{{ nothing }}][{{ nothing|default('d') }}][{{ nothing is defined }}][{{ nothing|length }}]", {}),
+    # operators
+    ("arith", "{{ 7 / 2 }} {{ 7 // 2 }} {{ -7 // 2 }} {{ 7 % 3 }} {{ -7 % 3 }} {{ 7.5 % 2 }} {{ 2 ** 10 }} {{ 2 ** -1 }} {{ 1 + 2.0 }} {{ true + 1 }}", {}),
+    ("concat_tilde", "{{ 'a' ~ 1 ~ none ~ true ~ [1] ~ nothing }}", {}),
+    ("string_mul_add", "{{ 'ab' * 3 }}{{ [1] * 2 }}{{ [1] + [2] }}{{ 'x' + 'y' }}", {}),
+    ("compare_chain", "{{ 1 < 2 < 3 }} {{ 3 > 2 > 2 }} {{ 'a' < 'b' }} {{ [1, 2] < [1, 3] }} {{ 1 == 1.0 }} {{ true == 1 }} {{ none == none }}", {}),
+    ("in_not_in", "{{ 'b' in 'abc' }} {{ 2 in [1, 2] }} {{ 'k' in {'k': 1} }} {{ 'z' not in 'abc' }} {{ not 'a' in 'b' }}", {}),
+    ("and_or_values", "{{ 0 or 'x' }} {{ 'a' and 'b' }} {{ '' and 'b' }} {{ none or none }} {{ [] or {} }}", {}),
+    ("cond_expr", "{{ 'y' if 1 else 'n' }}{{ 'y' if 0 else 'n' }}[{{ 'y' if 0 }}]{{ 'a' if false else 'b' if true else 'c' }}", {}),
+    ("precedence", "{{ 1 + 2 * 3 }} {{ -2 ** 2 }} {{ 'a' ~ 2 * 3 }} {{ not 1 == 2 }} {{ [3,1,2]|sort|first + 1 }} {{ -[1,2]|length }}", {}),
+    ("filter_binds_tighter_than_plus", "{{ 'x' + [1, 2]|tojson }}", {}),
+    # subscripts, attributes, slicing
+    ("getattr_getitem", "{{ m.role }} {{ m['role'] }} {{ m.nope is defined }} {{ l[0] }} {{ l[-1] }} {{ l[9] is defined }} {{ m.items()|list }}", {"m": {"role": "user", "items": "shadowed"}, "l": [1, 2, 3]}),
+    ("slices", "{{ l[1:] }} {{ l[:-1] }} {{ l[::-1] }} {{ l[::2] }} {{ l[5:] }} {{ s[1:3] }} {{ s[::-1] }} {{ s[-2:] }} {{ l[-10:2] }} {{ l[3:0:-1] }}", {"l": [0, 1, 2, 3, 4], "s": "héllo👍🏽"}),
+    ("unicode_length_index", "{{ s|length }} {{ s[6] }} {{ s|list|length }} {{ s|reverse }} {{ s.upper() }}", {"s": "héllo👍🏽"}),
+    ("none_attribute_is_undefined", "{{ n.x is defined }}", {"n": None}),
+    ("dot_integer", "{{ l.0 }} {{ d.items|default('x') is defined }}", {"l": ["a"], "d": {}}),
+    # string methods
+    ("str_strip", "[{{ s.strip() }}][{{ s.lstrip() }}][{{ s.rstrip() }}][{{ 'xxaxx'.strip('x') }}][{{ '\\u3000a\\u00a0'.strip() }}]", {"s": "  \n pad \t "}),
+    ("str_split", "{{ 'a b  c'.split() }} {{ 'a,b,,c'.split(',') }} {{ 'a,b,c'.split(',', 1) }} {{ 'a,b,c'.rsplit(',', 1) }} {{ '  a  b '.split(none, 1) }} {{ '  a  b '.rsplit(none, 1) }} {{ ' a b c '.rsplit(none, 5) }} {{ 'l1\\nl2\\r\\nl3'.splitlines() }}", {}),
+    ("str_affix", "{{ 'hello'.startswith('he') }} {{ 'hello'.endswith(('x', 'lo')) }} {{ 'hello'.startswith('lo') }}", {}),
+    ("str_case", "{{ 'hello wORLD'.title() }} {{ \"they're ok\".title() }} {{ 'hELLO'.capitalize() }} {{ 'ß'.upper() }} {{ 'ABC'.lower() }} {{ 'aB'.swapcase() }}", {}),
+    ("str_find_replace", "{{ 'banana'.find('an') }} {{ 'banana'.rfind('an') }} {{ 'banana'.find('x') }} {{ 'banana'.count('a') }} {{ 'banana'.replace('a', 'o') }} {{ 'banana'.replace('a', 'o', 2) }} {{ 'ab'.replace('', '-') }}", {}),
+    ("str_misc", "{{ '-'.join(['a', 'b']) }} {{ '{}+{}={x}'.format(1, 2, x=3) }} {{ '42'.isdigit() }} {{ 'ab'.center(6, '*') }} {{ 'ab'.ljust(4) }}| {{ '7'.zfill(3) }} {{ 'a=b=c'.partition('=') }} {{ 'prefix_x'.removeprefix('prefix_') }}", {}),
+    ("percent_format", "{{ '%s is %d years, %.2f%%' % ('Ann', 30, 1.5) }} {{ '%(a)s' % {'a': 1} }} {{ '%5s|%-5s|' % ('a', 'b') }}", {}),
+    # filters
+    ("filter_trim_length", "[{{ '  x  '|trim }}][{{ 'xxaxx'|trim('x') }}] {{ [1, 2]|length }} {{ {'a': 1}|length }} {{ 'abc'|count }}", {}),
+    ("filter_join_map", "{{ [1, 2, 3]|join(', ') }} {{ users|map(attribute='name')|join('/') }} {{ ['a', 'B']|map('upper')|list }} {{ users|map(attribute='age', default=0)|list }}", {"users": [{"name": "x", "age": 3}, {"name": "y"}]}),
+    ("filter_select", "{{ [0, 1, 2, 3]|select('odd')|list }} {{ [0, 1, '', 'a']|select|list }} {{ [1, 2, 3]|reject('equalto', 2)|list }} {{ [1, 2, 3, 4]|select('divisibleby', 2)|list }} {{ ['a', 1]|select('string')|list }}", {}),
+    ("filter_selectattr", "{{ ms|selectattr('role', 'equalto', 'user')|map(attribute='content')|list }} {{ ms|rejectattr('role', 'eq', 'user')|list|length }} {{ ms|selectattr('extra')|list }} {{ ms|selectattr('extra', 'defined')|list|length }}", {"ms": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b", "extra": 1}, {"role": "user", "content": "c"}]}),
+    ("filter_generator_truthy", "{{ 'yes' if [1]|select('none') else 'no' }} {{ (none|selectattr('x')|list) }}", {}),
+    ("filter_first_last", "{{ [1, 2, 3]|first }} {{ [1, 2, 3]|last }} {{ 'abc'|first }} {{ 'abc'|last }} [{{ []|first }}]", {}),
+    ("filter_default", "{{ x|default('d') }} {{ none|default('d') }} {{ ''|default('d', true) }} {{ 0|d('zero', boolean=true) }} {{ 'v'|default('d') }}", {}),
+    ("filter_items_dictsort", "{{ d|items|list }} {{ d|dictsort }} {{ d|dictsort(by='value', reverse=true) }} {% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %}", {"d": {"b": 2, "a": 3, "C": 1}}),
+    ("filter_list_string_int_float", "{{ 'ab'|list }} {{ 12|string + '!' }} {{ '42'|int + 1 }} {{ '4.7'|int }} {{ 'x'|int }} {{ 'x'|int(7) }} {{ 3.9|int }} {{ '2.5'|float }} {{ 'a'|float }} {{ true|int }}", {}),
+    ("filter_case", "{{ 'hello wORLD-foo(bar'|title }} {{ 'hELLO'|capitalize }} {{ 'Ab'|upper }}{{ 'Ab'|lower }}", {}),
+    ("filter_replace_reverse", "{{ 'aaa'|replace('a', 'b', 2) }} {{ [1, 2]|reverse|list }} {{ 'abc'|reverse }}", {}),
+    ("filter_indent", "[{{ 'a\\nb\\n\\nc'|indent }}][{{ 'a\\nb'|indent(2, true) }}][{{ 'a\\n\\nb'|indent('> ', blank=true) }}][{{ 'x\\n'|indent(first=true) }}]", {}),
+    ("filter_sort_unique_minmax", "{{ [3, 1, 2]|sort }} {{ ['b', 'A', 'c']|sort }} {{ ['b', 'A', 'c']|sort(case_sensitive=true) }} {{ us|sort(attribute='n', reverse=true)|map(attribute='n')|list }} {{ [1, 2, 1, 3]|unique|list }} {{ [3, 1, 2]|min }} {{ [3, 1, 2]|max }} {{ [1, 2.5]|sum }}", {"us": [{"n": 1}, {"n": 3}, {"n": 2}]}),
+    ("filter_round_abs", "{{ 2.5|round }} {{ 3.5|round }} {{ 2.675|round(2) }} {{ 2.1|round(0, 'ceil') }} {{ -3|abs }} {{ -2.5|abs }} {{ 3|round }}", {}),
+    ("filter_misc", "{{ 'a b  c'|wordcount }} {{ [1, 2, 3, 4, 5]|batch(2)|list }} {{ '<a href=\"x\">&'|e }} {{ 'a'|safe }} {{ 'x'|center(5) }}|", {}),
+    ("filter_safe_plus_escapes", "{{ 'a<'|safe + '<b>' }} {{ '<c>' + 'd'|safe }} {{ ('x'|safe + {'k': '\"'}|tojson) }} {{ 'q'|safe ~ '<' }}", {}),
+    # tojson as json.dumps(ensure_ascii=False)
+    ("tojson_basic", "{{ v|tojson }}", {"v": {"s": "é \"q\" \\ \n \u0001 👍", "i": 1, "f": 1.5, "big": 1e20, "small": 1e-7, "b": True, "n": None, "l": [], "d": {}}}),
+    ("tojson_indent", "{{ v|tojson(indent=2) }}|{{ v|tojson(indent=0) }}|{{ [[], {}]|tojson(indent=4) }}", {"v": {"a": [1, {"b": None}], "c": "x"}}),
+    ("tojson_options", "{{ v|tojson(separators=(',', ':')) }} {{ v|tojson(sort_keys=true) }} {{ 'é'|tojson(ensure_ascii=true) }} {{ '👍'|tojson(ensure_ascii=true) }}", {"v": {"z": 1, "a": [1, 2]}}),
+    ("tojson_values", "{{ 'str'|tojson }} {{ 3|tojson }} {{ none|tojson }} {{ (1, 'a')|tojson }} {{ 0.1|tojson }}", {}),
+    # tests
+    ("tests", "{{ 1 is number }} {{ true is number }} {{ 1 is integer }} {{ true is integer }} {{ 1.0 is float }} {{ 's' is string }} {{ {} is mapping }} {{ [] is sequence }} {{ 's' is sequence }} {{ {} is sequence }} {{ 1 is iterable }} {{ x is iterable }} {{ none is none }} {{ false is false }} {{ true is boolean }} {{ 2 is even }} {{ 3 is odd }} {{ 'a' is lower }} {{ 'A' is upper }} {{ 1 is sameas 1 }} {{ 2 is in [1, 2] }} {{ range is callable }}", {}),
+    ("tests_negated_args", "{{ 1 is not none }} {{ 'a' is not string }} {{ x is not defined }} {{ 3 is divisibleby 3 }} {{ 'a' is equalto 'a' }} {{ 2 is gt 1 }} {{ 2 is ne 2 }} {{ x is undefined }}", {}),
+    # statements
+    ("for_loop_vars", "{% for x in 'abc' %}{{ loop.index }}{{ loop.index0 }}{{ loop.revindex }}{{ loop.revindex0 }}{{ loop.first }}{{ loop.last }}{{ loop.length }}{{ loop.previtem }}{{ loop.nextitem }}{{ loop.cycle('o', 'e') }};{% endfor %}", {}),
+    ("for_else_filter", "{% for x in [] %}x{% else %}empty{% endfor %} {% for x in range(10) if x is odd %}{{ x }}{{ loop.index }}{{ loop.last }},{% endfor %}", {}),
+    ("for_break_continue", "{% for i in range(10) %}{% if i == 2 %}{% continue %}{% endif %}{% if i == 5 %}{% break %}{% endif %}{{ i }}{% endfor %}", {}),
+    ("for_unpack_dict", "{% for k in {'a': 1, 'b': 2} %}{{ k }}{% endfor %} {% for a, b in [[1, 2], (3, 4)] %}{{ a + b }}{% endfor %}", {}),
+    ("for_nested_loop", "{% for a in [1, 2] %}{% for b in [1, 2] %}{{ loop.index }}{% endfor %}{{ loop.index }};{% endfor %}", {}),
+    ("for_recursive", "{% for n in tree recursive %}<{{ n.name }}{% if n.children %}:{{ loop(n.children) }}{% endif %}>{% endfor %}", {"tree": [{"name": "a", "children": [{"name": "b"}, {"name": "c", "children": [{"name": "d"}]}]}]}),
+    ("scoping_loop", "{% set x = 0 %}{% for i in range(3) %}[{{ x }}]{% set x = i + 10 %}({{ x }}){% endfor %}{{ x }}", {}),
+    ("scoping_if_leaks", "{% if true %}{% set z = 3 %}{% endif %}{{ z }}", {}),
+    ("namespace", "{% set ns = namespace(n=0, s='') %}{% for i in range(4) %}{% set ns.n = ns.n + i %}{% set ns.s = ns.s ~ i %}{% endfor %}{{ ns.n }} {{ ns.s }} {% set ns2 = namespace() %}{% set ns2.a = 1 %}{{ ns2.a }}", {}),
+    ("set_tuple_and_block", "{% set a, b = 1, 2 %}{{ a }}{{ b }} {% set blk %}  inner {{ a }}  {% endset %}[{{ blk }}] {% set t | trim | upper %}  up  {% endset %}[{{ t }}]", {}),
+    ("macro", "{% macro greet(name, punct='!') %}Hi {{ name }}{{ punct }}{% endmacro %}{{ greet('A') }} {{ greet('B', '?') }} {{ greet(punct='.', name='C') }} [{{ greet() }}]", {}),
+    ("macro_scope", "{% set x = 1 %}{% macro m() %}{{ x }}{% endmacro %}{% set x = 2 %}{{ m() }}{% for x in [7] %}{{ m() }}{% endfor %}", {}),
+    ("macro_recursion", "{% macro fact(n) %}{% if n <= 1 %}1{% else %}{{ n }}*{{ fact(n - 1) }}{% endif %}{% endmacro %}{{ fact(4) }}", {}),
+    ("filter_block_with", "{% filter upper %}shout {{ 'it' }}{% endfilter %} {% with a = 5, b = 6 %}{{ a * b }}{% endwith %}[{{ a }}]", {}),
+    ("generation_block", "{% for m in ms %}{% generation %}<{{ m }}>{% endgeneration %}{% endfor %}", {"ms": ["x", "y"]}),
+    ("globals", "{{ range(3)|list }} {{ range(1, 7, 2)|list }} {{ range(5, 0, -2)|list }} {{ dict(a=1, b='x') }} {% set j = joiner(', ') %}{% for i in [1, 2, 3] %}{{ j() }}{{ i }}{% endfor %}", {}),
+    ("strftime_now", "{{ strftime_now('%Y-%m-%d %H:%M:%S') }} {{ strftime_now('%d %b %Y') }} {{ strftime_now('%B %d, %Y') }} {{ strftime_now('%A %a %j %I%p %y %-d %%') }}", {}),
+    ("bos_eos_and_messages", "{{ bos_token }}{% for m in messages %}{{ m['role'] }}:{{ m.content|trim }}{{ eos_token }}{% endfor %}", {"bos_token": "<s>", "eos_token": "</s>", "messages": [{"role": "user", "content": " hi "}]}),
+    # errors (the Java side must raise too)
+    ("err_raise_exception", "{% if true %}{{ raise_exception('Roles must alternate!') }}{% endif %}", {}),
+    ("err_undefined_attr", "{{ nothing.attr }}", {}),
+    ("err_undefined_index_attr", "{{ messages[0].role }}", {"messages": []}),
+    ("err_type_concat", "{{ 'a' + 1 }}", {}),
+    ("err_concat_binds_tighter_than_plus", "{{ 'a' ~ 1 + 2 }}", {}),
+    ("err_none_iter", "{% for x in none %}{% endfor %}", {}),
+    ("err_unknown_filter", "{{ 'a'|no_such_filter }}", {}),
+    ("soft_unknown_filter_ok", "{% if false %}{{ 'a'|no_such_filter }}{% endif %}ok{{ 'b'|nope if false else 'c' }}", {}),
+    ("err_unknown_filter_runtime", "{% if true %}{{ 'a'|no_such_filter }}{% endif %}", {}),
+    ("err_syntax", "{% if x %}unclosed", {}),
+    ("err_unknown_tag", "{% frobnicate %}", {}),
+    ("err_append_unsafe", "{% set l = [] %}{{ l.append(1) }}", {}),
+    ("err_namespace_assign", "{% set d = {} %}{% set d.x = 1 %}", {}),
+    ("err_division_by_zero", "{{ 1 / 0 }}", {}),
+    ("err_length_of_generator", "{{ [1]|select|length }}", {}),
+    ("err_tojson_undefined", "{{ nothing|tojson }}", {}),
+    ("err_macro_too_many_args", "{% macro m(a) %}{% endmacro %}{{ m(1, 2) }}", {}),
+    ("err_range_too_big", "{% for i in range(1000000) %}{% endfor %}", {}),
+]
+
+
+def snippets():
+    out = []
+    for name, source, variables in SNIPPETS:
+        case = {"name": name, "template": source, "variables": variables}
+        try:
+            case["expected"] = chat_template_utils._compile_jinja_template(source).render(**variables)
+        except Exception as e:
+            case["error"] = {"type": type(e).__name__, "message": str(e)}
+        out.append(case)
+    return out
+
+
 def render_case(render, conv_name, agp):
     conv = CONVERSATIONS[conv_name]
     case = {"conversation": conv_name, "add_generation_prompt": agp}
@@ -194,6 +315,7 @@ def main():
     write(OUT / "conversations.json", meta)
     write(OUT / "shared-templates.json", shared_templates())
     write(OUT / "tokenizer-templates.json", tokenizer_templates())
+    write(OUT / "jinja-snippets.json", snippets())
 
 
 def write(path, value):

@@ -75,8 +75,18 @@ class ChatTemplateGoldenTest {
         ChatTemplate load() throws IOException;
     }
 
+    /** Parses the template once per container, on first use (so a missing fixture skips inside the tests). */
+    private static Loader memoize(Loader loader) {
+        ChatTemplate[] cache = new ChatTemplate[1];
+        return () -> {
+            if (cache[0] == null) cache[0] = loader.load();
+            return cache[0];
+        };
+    }
+
     @SuppressWarnings("unchecked")
-    private static DynamicContainer container(String name, Map<String, Object> golden, Map<String, Object> conversations, Loader loader) {
+    private static DynamicContainer container(String name, Map<String, Object> golden, Map<String, Object> conversations, Loader uncached) {
+        Loader loader = memoize(uncached);
         List<DynamicTest> tests = new ArrayList<>();
         for (Object o : (List<Object>) golden.get("cases")) {
             Map<String, Object> c = (Map<String, Object>) o;

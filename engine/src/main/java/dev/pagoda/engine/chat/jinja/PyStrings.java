@@ -58,7 +58,7 @@ final class PyStrings {
                 while (i < n && isSpace(s.charAt(i))) i++;
                 if (i >= n) break;
                 if (maxSplit >= 0 && out.size() >= maxSplit) {
-                    out.add(rstrip(s.substring(i), null));
+                    out.add(s.substring(i)); // Python keeps the remainder's trailing whitespace
                     break;
                 }
                 int j = i;
@@ -90,7 +90,7 @@ final class PyStrings {
                 while (j > 0 && isSpace(s.charAt(j - 1))) j--;
                 if (j <= 0) break;
                 if (out.size() >= maxSplit) {
-                    out.add(lstrip(s.substring(0, j), null));
+                    out.add(s.substring(0, j));
                     break;
                 }
                 int i = j;
