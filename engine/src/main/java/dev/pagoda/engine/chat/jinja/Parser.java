@@ -120,7 +120,10 @@ final class Parser {
                     body.add(parseStatement());
                 }
                 case EOF -> {
-                    if (ends.length > 0) throw new TemplateException("unexpected end of template, expected '" + ends[ends.length - 1] + "'", t.line());
+                    if (ends.length > 0) {
+                        String close = List.of(ends).stream().filter(e -> e.startsWith("end")).findFirst().orElse(ends[0]);
+                        throw new TemplateException("unexpected end of template: missing {% " + close + " %}", t.line());
+                    }
                     return body;
                 }
                 default -> throw new TemplateException("unexpected " + t.describe(), t.line());
