@@ -249,9 +249,50 @@ SNIPPETS = [
 ]
 
 
+def whitespace_fuzz(count=150, seed=1234):
+    """Random mixes of text, whitespace, tags with -/+ markers, comments and blocks: the lexer's hardest part."""
+    import random
+
+    rnd = random.Random(seed)
+    texts = [" ", "  ", "\n", "\n  ", "  \n", "\t", "x", " y ", "\n\n", "\u00a0"]
+    marks = ["", "", "-", "+"]
+
+    def tag(body, kind="%"):
+        left = rnd.choice(marks if kind != "{" else ["", "-"])
+        right = rnd.choice(marks if kind != "{" else ["", "-"])
+        if kind == "{":
+            return "{{" + left + " " + body + " " + right + "}}"
+        if kind == "#":
+            return "{#" + left + " " + body + " " + right + "#}"
+        return "{%" + left + " " + body + " " + right + "%}"
+
+    def piece(depth):
+        r = rnd.random()
+        if r < 0.35:
+            return rnd.choice(texts)
+        if r < 0.5:
+            return tag("'v'", "{")
+        if r < 0.6:
+            return tag("c", "#")
+        if r < 0.65:
+            return tag("set z = 1")
+        if depth > 2 or r < 0.75:
+            return rnd.choice(texts)
+        if r < 0.87:
+            return tag("if true") + seq(depth + 1) + (tag("else") + seq(depth + 1) if rnd.random() < 0.3 else "") + tag("endif")
+        if r < 0.95:
+            return tag("for i in [1, 2]") + seq(depth + 1) + tag("endfor")
+        return "{% raw %}" + rnd.choice(texts) + "{{ r }}" + rnd.choice(texts) + "{%" + rnd.choice(["", "-"]) + " endraw %}"
+
+    def seq(depth):
+        return "".join(piece(depth) for _ in range(rnd.randint(1, 6)))
+
+    return [("ws_fuzz_%03d" % i, seq(0), {}) for i in range(count)]
+
+
 def snippets():
     out = []
-    for name, source, variables in SNIPPETS:
+    for name, source, variables in SNIPPETS + whitespace_fuzz():
         case = {"name": name, "template": source, "variables": variables}
         try:
             case["expected"] = chat_template_utils._compile_jinja_template(source).render(**variables)

@@ -34,15 +34,14 @@ final class RenderChatCommand implements Command {
         Path dir = Path.of(args.required("tokenizer"));
         String templateFile = args.string("chat-template", null);
         args.checkAllUsed();
-        Path config = dir.resolve("tokenizer_config.json");
-        if (!Files.isRegularFile(config)) throw new CliException("no tokenizer_config.json in " + dir);
+        if (!Files.isDirectory(dir)) throw new CliException("--tokenizer: no such directory " + dir);
         String override = null;
         if (templateFile != null) {
             Path f = Path.of(templateFile);
             if (!Files.isRegularFile(f)) throw new CliException("--chat-template: no such file " + f);
             override = Files.readString(f, StandardCharsets.UTF_8);
         }
-        ChatTemplate template = ChatTemplate.fromTokenizerConfig(config, override);
+        ChatTemplate template = ChatTemplate.fromTokenizerDir(dir, override);
 
         Map<String, Object> request;
         try {

@@ -39,42 +39,66 @@ public final class ChatTemplate {
         return new ChatTemplate(Map.of("default", Template.parse(source)), specialTokens);
     }
 
-    /** The template and special tokens of {@code DIR/tokenizer_config.json}. */
+    /** The chat template(s) and special tokens of a tokenizer directory, found as transformers finds them. */
     public static ChatTemplate fromTokenizerDir(Path dir) throws IOException {
-        return fromTokenizerConfig(dir.resolve("tokenizer_config.json"), null);
+        return fromTokenizerDir(dir, null);
     }
 
     /**
-     * Reads {@code tokenizer_config.json}; {@code overrideSource}, when not null, replaces its chat
-     * template (the {@code --chat-template FILE} case) while keeping its special tokens.
+     * Special tokens come from {@code DIR/tokenizer_config.json}. The template is {@code overrideSource}
+     * when given (the {@code --chat-template FILE} case); else, as in transformers, the standalone files
+     * {@code chat_template.jinja} ("default") and {@code additional_chat_templates/NAME.jinja} when
+     * present; else the config's {@code chat_template}.
      */
-    public static ChatTemplate fromTokenizerConfig(Path configFile, String overrideSource) throws IOException {
-        Map<String, Object> config;
-        try {
-            config = Json.parseObject(Files.readString(configFile, StandardCharsets.UTF_8));
-        } catch (JsonException e) {
-            throw new IllegalArgumentException(configFile + ": " + e.getMessage(), e);
+    public static ChatTemplate fromTokenizerDir(Path dir, String overrideSource) throws IOException {
+        Path configFile = dir.resolve("tokenizer_config.json");
+        Map<String, Object> config = Map.of();
+        if (Files.isRegularFile(configFile)) {
+            try {
+                config = Json.parseObject(Files.readString(configFile, StandardCharsets.UTF_8));
+            } catch (JsonException e) {
+                throw new IllegalArgumentException(configFile + ": " + e.getMessage(), e);
+            }
         }
         Map<String, String> tokens = specialTokens(config, configFile);
         if (overrideSource != null) return of(overrideSource, tokens);
-        Object raw = config.get("chat_template");
-        if (raw == null) throw new IllegalArgumentException(configFile + " has no chat_template; pass one with --chat-template");
-        Map<String, Template> templates = new LinkedHashMap<>();
-        try {
+
+        Map<String, String> sources = new LinkedHashMap<>();
+        Path standalone = dir.resolve("chat_template.jinja");
+        if (Files.isRegularFile(standalone)) sources.put("default", Files.readString(standalone, StandardCharsets.UTF_8));
+        Path extraDir = dir.resolve("additional_chat_templates");
+        if (Files.isDirectory(extraDir)) {
+            try (var files = Files.list(extraDir)) {
+                for (Path f : files.sorted().toList()) {
+                    String name = f.getFileName().toString();
+                    if (name.endsWith(".jinja")) sources.put(name.substring(0, name.length() - 6), Files.readString(f, StandardCharsets.UTF_8));
+                }
+            }
+        }
+        Path origin = sources.isEmpty() ? configFile : dir;
+        if (sources.isEmpty()) {
+            Object raw = config.get("chat_template");
+            if (raw == null) throw new IllegalArgumentException(dir + " has no chat template (no chat_template.jinja, no chat_template in tokenizer_config.json); pass one with --chat-template");
             if (raw instanceof String s) {
-                templates.put("default", Template.parse(s));
+                sources.put("default", s);
             } else if (raw instanceof List<?> list) {
                 for (Object o : list) {
                     if (!(o instanceof Map<?, ?> m) || !(m.get("name") instanceof String name) || !(m.get("template") instanceof String t)) {
                         throw new IllegalArgumentException(configFile + ": chat_template list entries must be {\"name\": str, \"template\": str}");
                     }
-                    templates.put(name, Template.parse(t));
+                    sources.put(name, t);
                 }
             } else {
                 throw new IllegalArgumentException(configFile + ": chat_template must be a string or a list of {name, template}");
             }
-        } catch (TemplateException e) {
-            throw new TemplateException(configFile + ": chat_template: " + e.detail(), e.line());
+        }
+        Map<String, Template> templates = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : sources.entrySet()) {
+            try {
+                templates.put(e.getKey(), Template.parse(e.getValue()));
+            } catch (TemplateException ex) {
+                throw new TemplateException(origin + ": chat template '" + e.getKey() + "': " + ex.detail(), ex.line());
+            }
         }
         return new ChatTemplate(templates, tokens);
     }

@@ -28,7 +28,7 @@ class ChatTemplateTest {
     void namedTemplatesPickToolUseOnlyWhenToolsAreGiven(@TempDir Path dir) throws IOException {
         Path f = config(dir, """
                 {"chat_template": [{"name": "default", "template": "D{{ tools }}"}, {"name": "tool_use", "template": "T{{ tools|length }}"}]}""");
-        ChatTemplate t = ChatTemplate.fromTokenizerConfig(f, null);
+        ChatTemplate t = ChatTemplate.fromTokenizerDir(dir);
         assertEquals("DNone", t.render(CHAT, null, false));
         assertEquals("T1", t.render(CHAT, List.of(Map.of("type", "function")), false));
     }
@@ -36,7 +36,7 @@ class ChatTemplateTest {
     @Test
     void namedTemplatesWithoutDefaultFailClearly(@TempDir Path dir) throws IOException {
         Path f = config(dir, "{\"chat_template\": [{\"name\": \"rag\", \"template\": \"R\"}]}");
-        ChatTemplate t = ChatTemplate.fromTokenizerConfig(f, null);
+        ChatTemplate t = ChatTemplate.fromTokenizerDir(dir);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.render(CHAT, null, false));
         assertTrue(e.getMessage().contains("rag"), e.getMessage());
     }
@@ -46,7 +46,7 @@ class ChatTemplateTest {
         Path f = config(dir, """
                 {"bos_token": {"content": "<|begin|>", "lstrip": false, "normalized": false}, "eos_token": "<|end|>",
                  "unk_token": null, "add_bos_token": true, "chat_template": "{{ bos_token }}{{ eos_token }}{{ unk_token is defined }}{{ add_bos_token is defined }}"}""");
-        ChatTemplate t = ChatTemplate.fromTokenizerConfig(f, null);
+        ChatTemplate t = ChatTemplate.fromTokenizerDir(dir);
         assertEquals(Map.of("bos_token", "<|begin|>", "eos_token", "<|end|>"), t.specialTokens());
         assertEquals("<|begin|><|end|>FalseFalse", t.render(CHAT, null, false));
     }
@@ -59,14 +59,27 @@ class ChatTemplateTest {
     }
 
     @Test
+    void standaloneTemplateFilesTakePriorityAsInTransformers(@TempDir Path dir) throws IOException {
+        config(dir, "{\"eos_token\": \"</s>\", \"chat_template\": \"from config\"}");
+        Files.writeString(dir.resolve("chat_template.jinja"), "from file{{ eos_token }}\n");
+        assertEquals("from file</s>", ChatTemplate.fromTokenizerDir(dir).render(CHAT, null, false));
+        Files.createDirectories(dir.resolve("additional_chat_templates"));
+        Files.writeString(dir.resolve("additional_chat_templates/tool_use.jinja"), "tools: {{ tools|length }}");
+        ChatTemplate t = ChatTemplate.fromTokenizerDir(dir);
+        assertEquals("tools: 1", t.render(CHAT, List.of(Map.of()), false));
+        assertEquals("from file</s>", t.render(CHAT, null, false));
+        assertEquals("override", ChatTemplate.fromTokenizerDir(dir, "override").render(CHAT, null, false));
+    }
+
+    @Test
     void badConfigsNameTheFile(@TempDir Path dir) throws IOException {
         Path none = config(dir, "{\"bos_token\": \"<s>\"}");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ChatTemplate.fromTokenizerConfig(none, null));
-        assertTrue(e.getMessage().contains("tokenizer_config.json") && e.getMessage().contains("chat_template"), e.getMessage());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ChatTemplate.fromTokenizerDir(dir));
+        assertTrue(e.getMessage().contains(dir.toString()) && e.getMessage().contains("chat_template"), e.getMessage());
         Path broken = config(dir, "{\"chat_template\": \"{% for %}\"}");
-        TemplateException te = assertThrows(TemplateException.class, () -> ChatTemplate.fromTokenizerConfig(broken, null));
+        TemplateException te = assertThrows(TemplateException.class, () -> ChatTemplate.fromTokenizerDir(dir));
         assertTrue(te.getMessage().contains("tokenizer_config.json"), te.getMessage());
         Path notJson = config(dir, "{");
-        assertThrows(IllegalArgumentException.class, () -> ChatTemplate.fromTokenizerConfig(notJson, null));
+        assertThrows(IllegalArgumentException.class, () -> ChatTemplate.fromTokenizerDir(dir));
     }
 }
