@@ -21,7 +21,7 @@ final class Methods {
             "lower", "upper", "title", "capitalize", "swapcase", "casefold", "find", "rfind", "index", "rindex",
             "count", "join", "format", "isdigit", "isalpha", "isalnum", "isspace", "islower", "isupper",
             "isnumeric", "isdecimal", "center", "ljust", "rjust", "zfill", "partition", "rpartition",
-            "removeprefix", "removesuffix");
+            "removeprefix", "removesuffix", "expandtabs");
     private static final Set<String> DICT = Set.of("get", "items", "keys", "values", "copy");
     private static final Set<String> DICT_UNSAFE = Set.of("pop", "popitem", "setdefault", "update", "clear");
     private static final Set<String> LIST = Set.of("index", "count", "copy");
@@ -138,6 +138,23 @@ final class Methods {
             case "removesuffix" -> {
                 String p = needStr(name, arg(a, kw, 0, null, null));
                 yield !p.isEmpty() && s.endsWith(p) ? s.substring(0, s.length() - p.length()) : s;
+            }
+            case "expandtabs" -> {
+                long size = intArg(arg(a, kw, 0, "tabsize", null), 8);
+                StringBuilder sb = new StringBuilder();
+                int col = 0;
+                for (int i = 0; i < s.length(); i++) {
+                    char c = s.charAt(i);
+                    if (c == '\t') {
+                        int n = size > 0 ? (int) (size - col % size) : 0;
+                        sb.append(" ".repeat(n));
+                        col += n;
+                    } else {
+                        sb.append(c);
+                        col = (c == '\n' || c == '\r') ? 0 : col + 1;
+                    }
+                }
+                yield sb.toString();
             }
             default -> throw new TemplateException("str has no method " + name);
         };

@@ -65,13 +65,45 @@ final class PyFormat {
                 if (!PyValues.isNumber(value)) throw new TemplateException("TypeError: %" + type + " format: a real number is required, not " + PyValues.typeName(value));
                 yield String.format(javaSpec + "d", (long) PyValues.toDouble(value));
             }
-            case 'f', 'F', 'e', 'g' -> {
+            case 'f', 'F' -> {
+                if (!PyValues.isNumber(value)) throw new TemplateException("TypeError: must be real number, not " + PyValues.typeName(value));
+                yield fixed(spec, PyValues.toDouble(value));
+            }
+            case 'e', 'g' -> {
                 if (!PyValues.isNumber(value)) throw new TemplateException("TypeError: must be real number, not " + PyValues.typeName(value));
                 yield String.format(Locale.ROOT, javaSpec + type, PyValues.toDouble(value));
             }
             case 'x', 'X', 'o' -> String.format(javaSpec + type, PyValues.toLong(value));
             default -> throw new TemplateException("ValueError: unsupported format character '" + type + "'");
         };
+    }
+
+    /**
+     * {@code %[flags][width][.precision]f}: Python rounds the exact binary value half-to-even
+     * ({@code '%.1f' % 2.25 == '2.2'}), where Java's formatter rounds half-up.
+     */
+    private static String fixed(String spec, double x) {
+        if (Double.isNaN(x)) return "nan";
+        if (Double.isInfinite(x)) return x > 0 ? "inf" : "-inf";
+        int dot = spec.indexOf('.');
+        int precision = dot >= 0 ? (dot + 1 < spec.length() ? Integer.parseInt(spec.substring(dot + 1)) : 0) : 6;
+        String flagsWidth = dot >= 0 ? spec.substring(0, dot) : spec;
+        String digits = new java.math.BigDecimal(x).setScale(precision, java.math.RoundingMode.HALF_EVEN).toPlainString();
+        if (x < 0 && !digits.startsWith("-")) digits = "-" + digits; // -0.0 keeps its sign, as in Python
+        if (flagsWidth.contains("+") && !digits.startsWith("-")) digits = "+" + digits;
+        else if (flagsWidth.contains(" ") && !digits.startsWith("-")) digits = " " + digits;
+        int width = 0;
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)$").matcher(flagsWidth.replaceAll("^[-+ #0]*", ""));
+        if (m.find()) width = Integer.parseInt(m.group(1));
+        if (digits.length() >= width) return digits;
+        String pad = " ".repeat(width - digits.length());
+        if (flagsWidth.contains("-")) return digits + pad;
+        if (flagsWidth.replaceAll("\\d+$", "").contains("0")) {
+            boolean signed = digits.startsWith("-") || digits.startsWith("+") || digits.startsWith(" ");
+            String zeros = "0".repeat(width - digits.length());
+            return signed ? digits.charAt(0) + zeros + digits.substring(1) : zeros + digits;
+        }
+        return pad + digits;
     }
 
     /** {@code str.format(*args, **kwargs)} for {@code {}}, {@code {0}}, {@code {name}} and {@code {{ }}}; format specs are not supported. */

@@ -146,6 +146,7 @@ final class PyStrings {
     }
 
     private static String titleCase(int cp) {
+        if (Character.isTitleCase(cp)) return Character.toString(cp);
         int t = Character.toTitleCase(cp);
         if (t != cp) return Character.toString(t);
         return Character.toString(cp).toUpperCase(java.util.Locale.ROOT);
