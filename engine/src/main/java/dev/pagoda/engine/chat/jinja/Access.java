@@ -70,7 +70,8 @@ final class Access {
         boolean isString = obj instanceof String;
         if (obj instanceof List<?> l) items = new ArrayList<>(l);
         else if (isString) items = PyStrings.chars((String) obj);
-        else return new Undefined("'" + PyValues.typeName(obj) + "' object is not subscriptable");
+        else if (obj instanceof Map) throw new TemplateException("TypeError: unhashable type: 'slice'");
+        else throw new TemplateException("TypeError: '" + PyValues.typeName(obj) + "' object is not subscriptable");
         int n = items.size();
         long lo, hi;
         if (st > 0) {
@@ -83,7 +84,7 @@ final class Access {
         List<Object> out = new ArrayList<>();
         if (st > 0) for (long i = lo; i < hi; i += st) out.add(items.get((int) i));
         else for (long i = lo; i > hi; i += st) out.add(items.get((int) i));
-        if (!isString) return out;
+        if (!isString) return obj instanceof PyTuple ? PyTuple.of(out) : out;
         StringBuilder sb = new StringBuilder();
         for (Object c : out) sb.append((String) c);
         return sb.toString();

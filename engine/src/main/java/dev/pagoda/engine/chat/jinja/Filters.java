@@ -45,7 +45,12 @@ final class Filters {
                 Object m = Methods.lookup(v, attr);
                 yield m != null ? m : Undefined.attribute(v, attr);
             }
-            case "batch" -> batch(v, arg(a, kw, 0, "linecount", null), arg(a, kw, 1, "fill_with", null));
+            case "batch" -> {
+                Object lineCount = arg(a, kw, 0, "linecount", null);
+                Object fill = arg(a, kw, 1, "fill_with", null);
+                Object value = v;
+                yield new PyGenerator(() -> batch(value, lineCount, fill));
+            }
             case "capitalize" -> PyStrings.capitalize(PyValues.str(v));
             case "center" -> Methods.justify(PyValues.str(v), "center", PyValues.toLong(arg(a, kw, 0, "width", 80L)), " ");
             case "count", "length" -> PyValues.length(v);
@@ -59,42 +64,62 @@ final class Filters {
             case "e", "escape" -> v instanceof Markup ? v : new Markup(escape(PyValues.str(v)));
             case "forceescape" -> new Markup(escape(PyValues.str(v)));
             case "first" -> {
+                Undefined empty = new Undefined("No first item, sequence was empty.");
+                if (v instanceof PyGenerator g) yield g.next(empty);
                 List<Object> items = PyValues.iterate(v);
                 yield items.isEmpty() ? new Undefined("No first item, sequence was empty.") : items.get(0);
             }
             case "last" -> {
+                if (!(v instanceof List || v instanceof String || v instanceof Map || v instanceof Undefined)) {
+                    throw new TemplateException("TypeError: '" + PyValues.typeName(v) + "' object is not reversible");
+                }
                 List<Object> items = PyValues.iterate(v);
                 yield items.isEmpty() ? new Undefined("No last item, sequence was empty.") : items.get(items.size() - 1);
             }
             case "float" -> toFloat(v, arg(a, kw, 0, "default", 0.0));
             case "format" -> Operators.checked(PyFormat.percent(PyValues.str(v), kw.isEmpty() ? PyTuple.of(a) : kw), maxLen);
             case "groupby" -> groupby(v, arg(a, kw, 0, "attribute", null), arg(a, kw, 1, "default", null));
-            case "indent" -> Operators.checked(indent(PyValues.str(v), arg(a, kw, 0, "width", 4L),
+            case "indent" -> Operators.checked(indent(indentable(v), arg(a, kw, 0, "width", 4L),
                     PyValues.truthy(arg(a, kw, 1, "first", false)), PyValues.truthy(arg(a, kw, 2, "blank", false))), maxLen);
             case "int" -> toInt(v, arg(a, kw, 0, "default", 0L), arg(a, kw, 1, "base", 10L));
             case "items" -> {
-                if (v instanceof Undefined) yield new ArrayList<>();
-                if (!(v instanceof Map<?, ?> m)) throw new TemplateException("TypeError: Can only get item pairs from a mapping.");
-                List<Object> out = new ArrayList<>();
-                for (Map.Entry<?, ?> e : m.entrySet()) out.add(Methods.pair(e.getKey(), e.getValue()));
-                yield out;
+                Object value = v;
+                yield new PyGenerator(() -> {
+                    List<Object> out = new ArrayList<>();
+                    if (value instanceof Undefined) return out;
+                    if (!(value instanceof Map<?, ?> m)) throw new TemplateException("TypeError: Can only get item pairs from a mapping.");
+                    for (Map.Entry<?, ?> e : m.entrySet()) out.add(Methods.pair(e.getKey(), e.getValue()));
+                    return out;
+                });
             }
             case "join" -> join(v, PyValues.str(arg(a, kw, 0, "d", "")), arg(a, kw, 1, "attribute", null), maxLen);
             case "list" -> PyValues.iterate(v);
             case "lower" -> PyValues.str(v).toLowerCase(Locale.ROOT);
             case "upper" -> PyValues.str(v).toUpperCase(Locale.ROOT);
-            case "map" -> new PyGenerator(map(v, a, kw, maxLen));
+            case "map" -> {
+                Object value = v;
+                yield new PyGenerator(() -> map(value, a, kw, maxLen));
+            }
             case "max", "min" -> minMax(v, name.equals("max"), PyValues.truthy(arg(a, kw, 0, "case_sensitive", false)), arg(a, kw, 1, "attribute", null));
-            case "select", "reject" -> new PyGenerator(selectOrReject(v, a, kw, name.equals("select"), false));
-            case "selectattr", "rejectattr" -> new PyGenerator(selectOrReject(v, a, kw, name.equals("selectattr"), true));
+            case "select", "reject", "selectattr", "rejectattr" -> {
+                Object value = v;
+                boolean select = name.startsWith("select");
+                boolean byAttr = name.endsWith("attr");
+                yield new PyGenerator(() -> selectOrReject(value, a, kw, select, byAttr));
+            }
             case "replace" -> {
                 Object count = arg(a, kw, 2, "count", null);
                 yield Operators.checked(Methods.replace(PyValues.str(v), PyValues.str(arg(a, kw, 0, "old", "")),
                         PyValues.str(arg(a, kw, 1, "new", "")), count == null ? -1 : PyValues.toLong(count)), maxLen);
             }
             case "reverse" -> {
-                if (v instanceof String s) yield new StringBuilder(s).reverse().toString();
-                List<Object> items = PyValues.iterate(v);
+                if (v instanceof String s) yield Access.slice(s, null, null, -1L);
+                if (v instanceof List || v instanceof Map) { // reversed(...): a one-shot iterator
+                    List<Object> items = PyValues.iterate(v);
+                    Collections.reverse(items);
+                    yield new PyGenerator(() -> items);
+                }
+                List<Object> items = PyValues.iterate(v); // jinja2 falls back to list(value), reversed
                 Collections.reverse(items);
                 yield items;
             }
@@ -118,10 +143,20 @@ final class Filters {
             }
             case "truncate" -> truncate(PyValues.str(v), PyValues.toLong(arg(a, kw, 0, "length", 255L)), PyValues.truthy(arg(a, kw, 1, "killwords", false)),
                     PyValues.str(arg(a, kw, 2, "end", "...")), arg(a, kw, 3, "leeway", null));
-            case "unique" -> unique(v, PyValues.truthy(arg(a, kw, 0, "case_sensitive", false)), arg(a, kw, 1, "attribute", null));
+            case "unique" -> {
+                Object value = v;
+                yield new PyGenerator(() -> unique(value, PyValues.truthy(arg(a, kw, 0, "case_sensitive", false)), arg(a, kw, 1, "attribute", null)));
+            }
             case "wordcount" -> (long) PyStrings.split(PyValues.str(v), null, -1).size();
             default -> throw new TemplateException("no filter named '" + name + "'");
         };
+    }
+
+    /** jinja2's indent appends "\n" and calls splitlines(): only strings survive that. */
+    private static String indentable(Object v) {
+        if (v instanceof String s) return s;
+        if (v instanceof List) throw new TemplateException("AttributeError: 'list' object has no attribute 'splitlines'");
+        throw new TemplateException("TypeError: unsupported operand type(s) for +=: '" + PyValues.typeName(v) + "' and 'str'");
     }
 
     private static Object arg(List<Object> a, Map<String, Object> kw, int index, String name, Object dflt) {
@@ -327,6 +362,7 @@ final class Filters {
     }
 
     private static Object toInt(Object v, Object dflt, Object base) {
+        if (v instanceof Undefined u) throw u.error(); // Undefined.__int__ raises
         if (v instanceof Boolean b) return b ? 1L : 0L;
         if (v instanceof Long) return v;
         if (v instanceof Double d) return Double.isFinite(d) ? (Object) (long) (double) d : dflt;
@@ -343,6 +379,7 @@ final class Filters {
     }
 
     private static Object toFloat(Object v, Object dflt) {
+        if (v instanceof Undefined u) throw u.error(); // Undefined.__float__ raises
         if (PyValues.isNumber(v)) return PyValues.toDouble(v);
         if (v instanceof String s) {
             String t = PyStrings.strip(s, null).replace("_", "").toLowerCase(Locale.ROOT);
@@ -363,7 +400,10 @@ final class Filters {
             case "floor" -> RoundingMode.FLOOR;
             default -> throw new TemplateException("FilterArgumentError: method must be common, ceil or floor");
         };
-        if (method.equals("common") && v instanceof Long && precision >= 0) return v;
+        if (method.equals("common") && PyValues.isInt(v)) { // round(int, n) stays an int
+            if (precision >= 0) return PyValues.toLong(v);
+            return new BigDecimal(PyValues.toLong(v)).setScale((int) precision, RoundingMode.HALF_EVEN).longValue();
+        }
         return new BigDecimal(x).setScale((int) precision, mode).doubleValue();
     }
 

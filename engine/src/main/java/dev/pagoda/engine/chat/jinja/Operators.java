@@ -21,6 +21,7 @@ final class Operators {
         }
         a = PyValues.plain(a);
         b = PyValues.plain(b);
+        if (op.equals("%") && a instanceof String fmt) return checked(PyFormat.percent(fmt, b), maxLen);
         if (a instanceof Undefined u) throw u.error();
         if (b instanceof Undefined u) throw u.error();
         try {

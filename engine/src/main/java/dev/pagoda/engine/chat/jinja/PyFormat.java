@@ -12,7 +12,10 @@ final class PyFormat {
 
     /** {@code fmt % args}: {@code %s %r %d %i %f %x %%} with flags, width and precision; a dict argument feeds {@code %(key)s}. */
     static String percent(String fmt, Object args) {
-        List<?> positional = args instanceof List<?> l ? l : List.of(args == null ? NONE : args);
+        // Python: a tuple gives the arguments; anything else is one argument, and an object with
+        // __getitem__ (dict, list, Undefined) that is not a tuple also excuses unused arguments.
+        List<?> positional = args instanceof PyTuple t ? t : List.of(args == null ? NONE : args);
+        boolean mappingLike = args instanceof Map || (args instanceof List && !(args instanceof PyTuple)) || args instanceof Undefined;
         int next = 0;
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < fmt.length(); i++) {
@@ -48,7 +51,7 @@ final class PyFormat {
             }
             sb.append(formatOne(spec, type, value));
         }
-        if (!(args instanceof Map) && next < positional.size()) {
+        if (!mappingLike && next < positional.size()) {
             throw new TemplateException("TypeError: not all arguments converted during string formatting");
         }
         return sb.toString();

@@ -33,7 +33,7 @@ final class TestFunctions {
             case "mapping" -> v instanceof Map;
             case "sequence" -> v instanceof List || v instanceof String || v instanceof Map;
             case "iterable" -> PyValues.isIterable(v);
-            case "callable" -> v instanceof JinjaCallable;
+            case "callable" -> v instanceof JinjaCallable || v instanceof Undefined || v instanceof LoopContext; // Undefined has __call__ (which raises)
             case "escaped" -> v instanceof Markup;
             case "lower" -> {
                 String s = PyValues.str(v);
