@@ -114,7 +114,7 @@ final class Filters {
             }
             case "reverse" -> {
                 if (v instanceof String s) yield Access.slice(s, null, null, -1L);
-                if (v instanceof List || v instanceof Map) { // reversed(...): a one-shot iterator
+                if (v instanceof List || v instanceof Map || v instanceof Undefined) { // reversed(...): a one-shot iterator
                     List<Object> items = PyValues.iterate(v);
                     Collections.reverse(items);
                     yield new PyGenerator(() -> items);
@@ -147,9 +147,23 @@ final class Filters {
                 Object value = v;
                 yield new PyGenerator(() -> unique(value, PyValues.truthy(arg(a, kw, 0, "case_sensitive", false)), arg(a, kw, 1, "attribute", null)));
             }
-            case "wordcount" -> (long) PyStrings.split(PyValues.str(v), null, -1).size();
+            case "wordcount" -> wordcount(PyValues.str(v));
             default -> throw new TemplateException("no filter named '" + name + "'");
         };
+    }
+
+    /** jinja2's wordcount: the number of {@code \\w+} runs (letters, digits, underscore). */
+    private static long wordcount(String s) {
+        long n = 0;
+        boolean inWord = false;
+        for (int i = 0; i < s.length(); ) {
+            int cp = s.codePointAt(i);
+            i += Character.charCount(cp);
+            boolean w = Character.isLetterOrDigit(cp) || cp == '_';
+            if (w && !inWord) n++;
+            inWord = w;
+        }
+        return n;
     }
 
     /** jinja2's indent appends "\n" and calls splitlines(): only strings survive that. */

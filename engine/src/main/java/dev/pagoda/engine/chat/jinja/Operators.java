@@ -63,17 +63,17 @@ final class Operators {
 
     private static Object add(Object a, Object b, int maxLen) {
         if (a instanceof String x && b instanceof String y) return checked(x + y, maxLen);
-        if (a instanceof List<?> x && b instanceof List<?> y) {
+        if (a instanceof List<?> x && b instanceof List<?> y && (a instanceof PyTuple) == (b instanceof PyTuple)) {
             if ((long) x.size() + y.size() > maxLen) throw tooLarge(maxLen);
             List<Object> out = new ArrayList<>(x);
             out.addAll(y);
-            return out;
+            return a instanceof PyTuple ? PyTuple.of(out) : out;
         }
         if (a instanceof String) {
             throw new TemplateException("TypeError: can only concatenate str (not \"" + PyValues.typeName(b) + "\") to str");
         }
         if (a instanceof List) {
-            throw new TemplateException("TypeError: can only concatenate list (not \"" + PyValues.typeName(b) + "\") to list");
+            throw new TemplateException("TypeError: can only concatenate " + PyValues.typeName(a) + " (not \"" + PyValues.typeName(b) + "\") to " + PyValues.typeName(a));
         }
         return numeric("+", a, b);
     }
@@ -81,14 +81,17 @@ final class Operators {
     private static Object multiply(Object a, Object b, int maxLen) {
         if (a instanceof String s && PyValues.isInt(b)) return repeat(s, PyValues.toLong(b), maxLen);
         if (b instanceof String s && PyValues.isInt(a)) return repeat(s, PyValues.toLong(a), maxLen);
-        if (a instanceof List<?> l && PyValues.isInt(b)) {
-            long n = Math.max(0, PyValues.toLong(b));
-            if (n * l.size() > maxLen) throw tooLarge(maxLen);
-            List<Object> out = new ArrayList<>();
-            for (long i = 0; i < n; i++) out.addAll(l);
-            return out;
-        }
+        if (a instanceof List<?> l && PyValues.isInt(b)) return repeat(l, PyValues.toLong(b), maxLen);
+        if (b instanceof List<?> l && PyValues.isInt(a)) return repeat(l, PyValues.toLong(a), maxLen);
         return numeric("*", a, b);
+    }
+
+    private static List<Object> repeat(List<?> l, long times, int maxLen) {
+        long n = Math.max(0, times);
+        if (n * l.size() > maxLen) throw tooLarge(maxLen);
+        List<Object> out = new ArrayList<>();
+        for (long i = 0; i < n; i++) out.addAll(l);
+        return l instanceof PyTuple ? PyTuple.of(out) : out;
     }
 
     private static String repeat(String s, long n, int maxLen) {

@@ -284,6 +284,9 @@ final class PyValues {
             return s.contains(sub);
         }
         if (container instanceof Map<?, ?> m) {
+            if ((item instanceof List && !(item instanceof PyTuple)) || item instanceof Map || item instanceof Namespace) {
+                throw new TemplateException("TypeError: unhashable type: '" + typeName(item) + "'");
+            }
             for (Object k : m.keySet()) if (equal(k, item)) return true;
             return false;
         }

@@ -31,7 +31,7 @@ final class TestFunctions {
             case "number" -> PyValues.isNumber(v);
             case "string" -> v instanceof String || v instanceof Markup;
             case "mapping" -> v instanceof Map;
-            case "sequence" -> v instanceof List || v instanceof String || v instanceof Map;
+            case "sequence" -> v instanceof List || v instanceof String || v instanceof Map || v instanceof Undefined; // Undefined has __len__ and __getitem__
             case "iterable" -> PyValues.isIterable(v);
             case "callable" -> v instanceof JinjaCallable || v instanceof Undefined || v instanceof LoopContext; // Undefined has __call__ (which raises)
             case "escaped" -> v instanceof Markup;
@@ -43,10 +43,8 @@ final class TestFunctions {
                 String s = PyValues.str(v);
                 yield s.codePoints().anyMatch(Character::isUpperCase) && s.codePoints().noneMatch(c -> Character.isLowerCase(c) || Character.isTitleCase(c));
             }
-            case "odd", "even" -> {
-                if (!PyValues.isInt(v)) throw new TemplateException("TypeError: test '" + name + "' needs an integer, got " + PyValues.typeName(v));
-                yield (Math.floorMod(PyValues.toLong(v), 2) == 1) == name.equals("odd");
-            }
+            case "odd" -> PyValues.equal(Operators.binary("%", v, 2L, Integer.MAX_VALUE), 1L);
+            case "even" -> PyValues.equal(Operators.binary("%", v, 2L, Integer.MAX_VALUE), 0L);
             case "divisibleby" -> {
                 Object n = arg(name, args);
                 yield PyValues.equal(Operators.binary("%", v, n, Integer.MAX_VALUE), 0L);
