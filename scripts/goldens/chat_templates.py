@@ -138,6 +138,40 @@ CONVERSATIONS = {
         ],
         "tools": [WEATHER_TOOL],
     },
+    "parallel_tools_string_args": {
+        "messages": [
+            {"role": "user", "content": "Weather in Oslo and Lima? Also search news."},
+            {
+                "role": "assistant",
+                "content": None,
+                "reasoning_content": "Two lookups, then a search.",
+                "tool_calls": [
+                    {"id": "callAAAAA", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\": \"Oslo\"}"}},
+                    {"id": "callBBBBB", "type": "function", "function": {"name": "search", "arguments": {"query": "news", "limit": 3}}},
+                ],
+            },
+            {"role": "tool", "tool_call_id": "callAAAAA", "name": "get_weather", "content": "-3 °C"},
+            {"role": "tool", "tool_call_id": "callBBBBB", "name": "search", "content": ["headline one", "headline two"]},
+            {"role": "assistant", "content": "Oslo is cold. News: headline one."},
+            {"role": "user", "content": "Thanks"},
+        ],
+        "tools": [WEATHER_TOOL, SEARCH_TOOL],
+    },
+    "content_parts": {
+        "messages": [
+            {"role": "system", "content": [{"type": "text", "text": "System as parts."}]},
+            {"role": "user", "content": [{"type": "text", "text": "Describe"}, {"type": "image"}, {"type": "text", "text": "briefly."}]},
+        ],
+        "tools": None,
+    },
+    "thinking_off": {
+        "messages": [
+            {"role": "system", "content": "Think less."},
+            {"role": "user", "content": "Quick: 7*6?"},
+        ],
+        "tools": None,
+        "template_kwargs": {"enable_thinking": False, "reasoning_effort": "low"},
+    },
 }
 
 
@@ -377,7 +411,7 @@ def render_case(render, conv_name, agp):
     conv = CONVERSATIONS[conv_name]
     case = {"conversation": conv_name, "add_generation_prompt": agp}
     try:
-        case["expected"] = render(conv["messages"], conv["tools"], agp)
+        case["expected"] = render(conv["messages"], conv["tools"], agp, conv.get("template_kwargs", {}))
     except Exception as e:  # the Java side must fail too
         case["error"] = {"type": type(e).__name__, "message": str(e)}
     return case
@@ -388,9 +422,9 @@ def shared_templates():
     for path in sorted((SHARED / "chat-templates").glob("*.jinja")):
         source = path.read_text(encoding="utf-8")
 
-        def render(messages, tools, agp, source=source):
+        def render(messages, tools, agp, kwargs, source=source):
             rendered, _ = chat_template_utils.render_jinja_template(
-                conversations=[messages], tools=tools, chat_template=source, add_generation_prompt=agp, **SPECIAL_TOKENS
+                conversations=[messages], tools=tools, chat_template=source, add_generation_prompt=agp, **SPECIAL_TOKENS, **kwargs
             )
             return rendered[0]
 
@@ -407,8 +441,8 @@ def tokenizer_templates():
             continue
         tok = AutoTokenizer.from_pretrained(str(d))
 
-        def render(messages, tools, agp, tok=tok):
-            return tok.apply_chat_template(messages, tools=tools, add_generation_prompt=agp, tokenize=False)
+        def render(messages, tools, agp, kwargs, tok=tok):
+            return tok.apply_chat_template(messages, tools=tools, add_generation_prompt=agp, tokenize=False, **kwargs)
 
         cases = [render_case(render, c, agp) for c in CONVERSATIONS for agp in (False, True)]
         out.append({"tokenizer": "tokenizers/" + d.name, "special_tokens": tok.special_tokens_map, "cases": cases})

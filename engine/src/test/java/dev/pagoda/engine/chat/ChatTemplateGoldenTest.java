@@ -97,13 +97,14 @@ class ChatTemplateGoldenTest {
                 ChatTemplate t = loader.load();
                 List<Object> messages = (List<Object>) conv.get("messages");
                 List<Object> tools = (List<Object>) conv.get("tools");
+                Map<String, Object> kwargs = (Map<String, Object>) conv.getOrDefault("template_kwargs", Map.of());
                 if (c.containsKey("expected")) {
-                    String got = t.render(messages, tools, agp, Map.of(), RenderLimits.DEFAULT, () -> FIXED_NOW);
+                    String got = t.render(messages, tools, agp, kwargs, RenderLimits.DEFAULT, () -> FIXED_NOW);
                     assertEquals(c.get("expected"), got, name + " / " + convName);
                 } else {
                     Map<String, Object> err = (Map<String, Object>) c.get("error");
                     TemplateException e = assertThrows(TemplateException.class,
-                            () -> t.render(messages, tools, agp, Map.of(), RenderLimits.DEFAULT, () -> FIXED_NOW),
+                            () -> t.render(messages, tools, agp, kwargs, RenderLimits.DEFAULT, () -> FIXED_NOW),
                             name + " / " + convName + ": Python raised " + err);
                     if ("TemplateError".equals(err.get("type"))) {
                         assertEquals(err.get("message"), e.detail(), "raise_exception message");
