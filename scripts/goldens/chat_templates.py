@@ -252,6 +252,9 @@ SNIPPETS = [
     ("for_recursive", "{% for n in tree recursive %}<{{ n.name }}{% if n.children %}:{{ loop(n.children) }}{% endif %}>{% endfor %}", {"tree": [{"name": "a", "children": [{"name": "b"}, {"name": "c", "children": [{"name": "d"}]}]}]}),
     ("scoping_loop", "{% set x = 0 %}{% for i in range(3) %}[{{ x }}]{% set x = i + 10 %}({{ x }}){% endfor %}{{ x }}", {}),
     ("scoping_if_leaks", "{% if true %}{% set z = 3 %}{% endif %}{{ z }}", {}),
+    ("scoping_root_set_shadows_context", "{% for m in [1] %}[{{ y }}]{% endfor %}{% macro f() %}({{ y }}){% endmacro %}{{ f() }}{% set y = 1 %}{{ y }}{{ f() }}", {"y": 5}),
+    ("scoping_if_set_resolves_context", "{% for m in [1] %}[{{ y }}]{% endfor %}{% if true %}{% set y = 1 %}{% endif %}{{ y }}", {"y": 5}),
+    ("scoping_load_before_set_resolves", "{{ y }}{% for m in [1] %}[{{ y }}]{% endfor %}{% set y = 1 %}{{ y }}", {"y": 5}),
     ("namespace", "{% set ns = namespace(n=0, s='') %}{% for i in range(4) %}{% set ns.n = ns.n + i %}{% set ns.s = ns.s ~ i %}{% endfor %}{{ ns.n }} {{ ns.s }} {% set ns2 = namespace() %}{% set ns2.a = 1 %}{{ ns2.a }}", {}),
     ("set_tuple_and_block", "{% set a, b = 1, 2 %}{{ a }}{{ b }} {% set blk %}  inner {{ a }}  {% endset %}[{{ blk }}] {% set t | trim | upper %}  up  {% endset %}[{{ t }}]", {}),
     ("macro", "{% macro greet(name, punct='!') %}Hi {{ name }}{{ punct }}{% endmacro %}{{ greet('A') }} {{ greet('B', '?') }} {{ greet(punct='.', name='C') }} [{{ greet() }}]", {}),
@@ -304,6 +307,8 @@ SNIPPETS = [
     ("err_length_of_generator", "{{ [1]|select|length }}", {}),
     ("err_tojson_undefined", "{{ nothing|tojson }}", {}),
     ("err_macro_too_many_args", "{% macro m(a) %}{% endmacro %}{{ m(1, 2) }}", {}),
+    ("err_break_outside_loop", "{% if true %}{% break %}{% endif %}", {}),
+    ("err_continue_in_macro_in_loop", "{% for i in [1] %}{% macro m() %}{% continue %}{% endmacro %}{% endfor %}", {}),
     ("err_range_too_big", "{% for i in range(1000000) %}{% endfor %}", {}),
 ]
 
@@ -392,9 +397,50 @@ def expression_fuzz(count=400, seed=99):
     return [("expr_fuzz_%03d" % i, "{{ " + expr(0) + " }}", variables) for i in range(count)]
 
 
+def statement_fuzz(count=150, seed=4321):
+    """Random nestings of for/if/set/namespace/macro/break/continue/loop.*: scoping and control flow."""
+    import random
+
+    rnd = random.Random(seed)
+    names = ["x", "y", "ns.a", "ns.b"]
+    values = ["1", "x ~ 'x'", "(y or 0) + 1", "loop.index if loop is defined else 0", "ns.a + 1", "m.role", "m", "items|length",
+              "x is defined", "[x, y]", "ns.b ~ '.'", "mac(x)", "i * 2 if i is defined else -1"]
+    conds = ["x", "not y", "loop is defined and loop.first", "loop is defined and loop.last", "i is defined and i % 2",
+             "ns.a > 2", "m is defined and m.role == 'user'", "x is not defined", "items"]
+
+    def stmt(depth):
+        r = rnd.random()
+        if r < 0.25:
+            return "{% set " + rnd.choice(names) + " = " + rnd.choice(values) + " %}"
+        if r < 0.45:
+            return "{{ " + rnd.choice(values) + " }}|"
+        if depth >= 3 or r < 0.5:
+            return rnd.choice(["a", "-", "\n"])
+        if r < 0.7:
+            var = rnd.choice(["i", "x", "m"])
+            it = {"i": "range(3)", "x": "[1, 2]", "m": "items"}[var]
+            return "{% for " + var + " in " + it + (" if " + rnd.choice(conds) if rnd.random() < 0.2 else "") + " %}" + body(depth + 1) + "{% endfor %}"
+        if r < 0.85:
+            return "{% if " + rnd.choice(conds) + " %}" + body(depth + 1) + ("{% else %}" + body(depth + 1) if rnd.random() < 0.4 else "") + "{% endif %}"
+        if r < 0.92:
+            return "{% if " + rnd.choice(conds) + " %}{% " + rnd.choice(["break", "continue"]) + " %}{% endif %}" if depth > 0 else "b"
+        return "{% with x = " + rnd.choice(values) + " %}" + body(depth + 1) + "{% endwith %}"
+
+    def body(depth):
+        return "".join(stmt(depth) for _ in range(rnd.randint(1, 4)))
+
+    prelude = "{% set ns = namespace(a=0, b='') %}{% macro mac(v) %}<{{ v }}{{ x }}{{ ns.a }}>{% endmacro %}"
+    variables = {"items": [{"role": "user"}, {"role": "assistant"}, {"role": "user"}], "y": 0}
+    out = []
+    for i in range(count):
+        src = prelude + body(0) + "{{ x }}{{ y }}{{ ns.a }}{{ ns.b }}"
+        out.append(("stmt_fuzz_%03d" % i, src, variables))
+    return out
+
+
 def snippets():
     out = []
-    for name, source, variables in SNIPPETS + whitespace_fuzz() + expression_fuzz():
+    for name, source, variables in SNIPPETS + whitespace_fuzz() + expression_fuzz() + statement_fuzz():
         case = {"name": name, "template": source, "variables": copy.deepcopy(variables)}
         try:
             # a fresh copy: some filters mutate their input in Python (indent's `s += "\n"` on a list)

@@ -15,21 +15,33 @@ final class Interpreter {
     private enum Signal { NORMAL, BREAK, CONTINUE }
 
     private final RenderLimits limits;
+    /** From {@link FrameAnalysis}: per frame body, the names that start out undefined there. */
+    private final Map<List<Stmt>, java.util.Set<String>> undefinedAtEntry;
     private StringBuilder out = new StringBuilder();
     private long steps;
     private int callDepth;
 
-    Interpreter(RenderLimits limits) {
+    Interpreter(RenderLimits limits, Map<List<Stmt>, java.util.Set<String>> undefinedAtEntry) {
         this.limits = limits;
+        this.undefinedAtEntry = undefinedAtEntry;
     }
 
-    String render(List<Stmt> body, Scope scope) {
+    /** Renders the template body in a frame under {@code context} (globals and the caller's variables). */
+    String render(List<Stmt> body, Scope context) {
         try {
-            exec(body, scope);
+            exec(body, frame(context, body));
         } catch (StackOverflowError e) {
             throw new TemplateException.LimitExceeded("template recursion too deep for the Java stack", 0);
         }
         return out.toString();
+    }
+
+    /** A new scope for running {@code body}, with the names jinja2 treats as fresh locals bound to undefined. */
+    private Scope frame(Scope parent, List<Stmt> body) {
+        Scope s = new Scope(parent);
+        java.util.Set<String> undefined = undefinedAtEntry.get(body);
+        if (undefined != null) for (String name : undefined) s.set(name, Undefined.named(name));
+        return s;
     }
 
     private void step(int line) {
@@ -88,14 +100,14 @@ final class Interpreter {
             }
             case Set s -> assign(s.target(), eval(s.value(), scope), scope);
             case SetBlock s -> {
-                Object value = capture(s.body(), new Scope(scope));
+                Object value = capture(s.body(), frame(scope, s.body()));
                 if (s.filter() != null) value = applyPlaceholder(s.filter(), value, scope);
                 assign(s.target(), value, scope);
             }
             case Macro m -> scope.set(m.name(), new MacroValue(m, scope));
-            case FilterBlock f -> write(PyValues.str(applyPlaceholder(f.filter(), capture(f.body(), new Scope(scope)), scope)));
+            case FilterBlock f -> write(PyValues.str(applyPlaceholder(f.filter(), capture(f.body(), frame(scope, f.body())), scope)));
             case With w -> {
-                Scope inner = new Scope(scope);
+                Scope inner = frame(scope, w.body());
                 for (int i = 0; i < w.targets().size(); i++) assign(w.targets().get(i), eval(w.values().get(i), scope), inner);
                 return exec(w.body(), inner);
             }
@@ -160,7 +172,7 @@ final class Interpreter {
             items = kept;
         }
         if (items.isEmpty()) {
-            exec(f.otherwise(), new Scope(scope));
+            exec(f.otherwise(), frame(scope, f.otherwise()));
             return;
         }
         LoopContext loop = new LoopContext(items, depth0);
@@ -182,7 +194,7 @@ final class Interpreter {
         for (int i = 0; i < items.size(); i++) {
             step(f.line());
             loop.index0 = i;
-            Scope it = new Scope(scope);
+            Scope it = frame(scope, f.body());
             assign(f.target(), items.get(i), it);
             it.set("loop", loop);
             if (exec(f.body(), it) == Signal.BREAK) break;
@@ -217,7 +229,7 @@ final class Interpreter {
             }
             enterCall();
             try {
-                Scope s = new Scope(definedIn);
+                Scope s = frame(definedIn, macro.body());
                 int firstDefault = params.size() - macro.defaults().size();
                 for (int i = 0; i < params.size(); i++) {
                     String p = params.get(i);

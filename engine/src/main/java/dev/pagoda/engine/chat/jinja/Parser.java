@@ -11,6 +11,8 @@ import java.util.List;
  * Unknown filters and tests are rejected after parsing, as jinja2 does at compile time.
  */
 final class Parser extends ExpressionParser {
+    /** Enclosing for loops in the current function body; {@code break}/{@code continue} need one (macros start afresh). */
+    private int loopDepth;
     private Parser(List<Token> toks) {
         super(toks);
     }
@@ -85,11 +87,13 @@ final class Parser extends ExpressionParser {
                 case "with" -> parseWith();
                 case "generation" -> parseGeneration();
                 case "break" -> {
+                    if (loopDepth == 0) throw error("'break' outside loop");
                     next();
                     expect(Type.BLOCK_END);
                     yield new Break(t.line());
                 }
                 case "continue" -> {
+                    if (loopDepth == 0) throw error("'continue' not properly in loop");
                     next();
                     expect(Type.BLOCK_END);
                     yield new Continue(t.line());
@@ -137,7 +141,13 @@ final class Parser extends ExpressionParser {
         if (acceptName("if")) filter = parseExpression(true);
         boolean recursive = acceptName("recursive");
         expect(Type.BLOCK_END);
-        List<Stmt> body = parseBody("endfor", "else");
+        loopDepth++;
+        List<Stmt> body;
+        try {
+            body = parseBody("endfor", "else");
+        } finally {
+            loopDepth--;
+        }
         List<Stmt> otherwise = List.of();
         if (next().text().equals("else")) {
             expect(Type.BLOCK_END);
@@ -178,7 +188,14 @@ final class Parser extends ExpressionParser {
             else if (!defaults.isEmpty()) throw error("non-default argument follows default argument");
         }
         expect(Type.BLOCK_END);
-        List<Stmt> body = parseBody("endmacro");
+        int savedLoops = loopDepth;
+        loopDepth = 0;
+        List<Stmt> body;
+        try {
+            body = parseBody("endmacro");
+        } finally {
+            loopDepth = savedLoops;
+        }
         next();
         if (peek().type() == Type.NAME) next(); // {% endmacro name %}
         expect(Type.BLOCK_END);

@@ -18,9 +18,11 @@ import java.util.function.Supplier;
  */
 public final class Template {
     private final List<Node.Stmt> body;
+    private final Map<List<Node.Stmt>, java.util.Set<String>> undefinedAtEntry;
 
     private Template(List<Node.Stmt> body) {
         this.body = body;
+        this.undefinedAtEntry = FrameAnalysis.analyze(body);
     }
 
     /** Parses {@code source}; a syntax error, unknown tag, filter or test is a {@link TemplateException}. */
@@ -44,9 +46,9 @@ public final class Template {
     public String render(Map<String, ?> variables, RenderLimits limits, Supplier<LocalDateTime> clock) {
         Scope globals = new Scope(null);
         Globals.install(globals, clock);
-        Scope top = new Scope(globals);
-        variables.forEach((k, v) -> top.set(k, importValue(v, k, 0)));
-        return new Interpreter(limits).render(body, top);
+        Scope context = new Scope(globals);
+        variables.forEach((k, v) -> context.set(k, importValue(v, k, 0)));
+        return new Interpreter(limits, undefinedAtEntry).render(body, context);
     }
 
     /** Copies a caller's value into template values, so that no other Java object ever reaches the template. */
