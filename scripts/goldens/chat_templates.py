@@ -438,9 +438,37 @@ def statement_fuzz(count=150, seed=4321):
     return out
 
 
+def method_fuzz(count=200, seed=5):
+    """Random str methods and string filters (with arguments) on tricky strings: Python's str semantics."""
+    import random
+
+    rnd = random.Random(seed)
+    strs = ["s", "'  a b  '", "'a,b,,c'", "'Hello World'", "'ǅx ß'", "''", "'\\n x \\t'", "'x\\ny\\r\\nz'", "'ab' * 3", "t",
+            "'ÉCOLE'", "'a-b_c d'"]
+    methods = ["strip()", "strip('a ')", "lstrip()", "rstrip('\\n')", "split()", "split(',')", "split(',', 1)", "rsplit(None, 1)",
+               "rsplit(',', 1)", "splitlines()", "splitlines(true)", "startswith('a')", "startswith(('x', 'H'))", "endswith('d')",
+               "replace('a', 'Z')", "replace('', '.')", "replace('b', '', 1)", "lower()", "upper()", "title()", "capitalize()",
+               "swapcase()", "find('b')", "rfind('b')", "index('b')", "count('a')", "join(['1', '2'])", "isdigit()", "isalpha()",
+               "isalnum()", "isspace()", "islower()", "isupper()", "center(9, '*')", "ljust(5)", "rjust(5, '0')", "zfill(6)",
+               "partition(',')", "rpartition(' ')", "removeprefix('He')", "removesuffix('ld')", "format(1, 2)", "expandtabs(4)",
+               "casefold()", "get", "nope"]
+    filters = ["trim", "trim('ab')", "title", "capitalize", "upper", "wordcount", "length", "list", "reverse", "first", "last",
+               "replace('l', 'L', 1)", "indent(3)", "indent(2, true, true)", "center(11)", "truncate(5)", "truncate(9, true, '~', 0)",
+               "e", "tojson", "string", "int", "float", "round(1)", "unique|list", "sort|join"]
+    variables = {"s": "héllo wörld\t👍🏽", "t": "x  y"}
+    out = []
+    for i in range(count):
+        subject = rnd.choice(strs)
+        e = "(" + subject + ")." + rnd.choice(methods) if rnd.random() < 0.6 else "(" + subject + ")|" + rnd.choice(filters)
+        if rnd.random() < 0.3:
+            e = "(" + e + ")|" + rnd.choice(filters)
+        out.append(("method_fuzz_%03d" % i, "{{ " + e + " }}", variables))
+    return out
+
+
 def snippets():
     out = []
-    for name, source, variables in SNIPPETS + whitespace_fuzz() + expression_fuzz() + statement_fuzz():
+    for name, source, variables in SNIPPETS + whitespace_fuzz() + expression_fuzz() + statement_fuzz() + method_fuzz():
         case = {"name": name, "template": source, "variables": copy.deepcopy(variables)}
         try:
             # a fresh copy: some filters mutate their input in Python (indent's `s += "\n"` on a list)

@@ -141,7 +141,7 @@ final class Filters {
                 Object chars = arg(a, kw, 0, "chars", null);
                 yield PyStrings.strip(PyValues.str(v), chars == null ? null : PyValues.str(chars));
             }
-            case "truncate" -> truncate(PyValues.str(v), PyValues.toLong(arg(a, kw, 0, "length", 255L)), PyValues.truthy(arg(a, kw, 1, "killwords", false)),
+            case "truncate" -> truncate(v, PyValues.toLong(arg(a, kw, 0, "length", 255L)), PyValues.truthy(arg(a, kw, 1, "killwords", false)),
                     PyValues.str(arg(a, kw, 2, "end", "...")), arg(a, kw, 3, "leeway", null));
             case "unique" -> {
                 Object value = v;
@@ -421,10 +421,12 @@ final class Filters {
         return new BigDecimal(x).setScale((int) precision, mode).doubleValue();
     }
 
-    private static String truncate(String s, long length, boolean killwords, String end, Object leeway) {
+    /** jinja2's truncate works on the value itself: short lists pass through, ints have no len(). */
+    private static Object truncate(Object v, long length, boolean killwords, String end, Object leeway) {
         long lw = leeway == null ? 5 : PyValues.toLong(leeway);
-        int n = PyStrings.length(s);
-        if (n <= length + lw) return s;
+        long n = PyValues.length(v);
+        if (n <= length + lw) return v;
+        if (!(v instanceof String s)) throw new TemplateException("TypeError: cannot truncate a " + PyValues.typeName(v));
         int cut = (int) Math.max(0, length - PyStrings.length(end));
         String head = s.substring(0, s.offsetByCodePoints(0, cut));
         if (killwords) return head + end;

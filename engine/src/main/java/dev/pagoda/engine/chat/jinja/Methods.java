@@ -84,7 +84,7 @@ final class Methods {
             case "replace" -> replace(s, needStr(name, arg(a, kw, 0, null, null)), needStr(name, arg(a, kw, 1, null, null)),
                     intArg(arg(a, kw, 2, "count", null), -1));
             case "lower" -> s.toLowerCase(Locale.ROOT);
-            case "casefold" -> s.toLowerCase(Locale.ROOT);
+            case "casefold" -> s.toUpperCase(Locale.ROOT).toLowerCase(Locale.ROOT); // full folding: ß -> ss
             case "upper" -> s.toUpperCase(Locale.ROOT);
             case "title" -> PyStrings.pyTitle(s);
             case "capitalize" -> PyStrings.capitalize(s);
@@ -170,7 +170,8 @@ final class Methods {
     }
 
     static String replace(String s, String old, String repl, long count) {
-        if (count < 0) return s.replace(old, repl);
+        if (count < 0 && !old.isEmpty()) return s.replace(old, repl);
+        if (count < 0) count = Long.MAX_VALUE; // "" matches between code points, not UTF-16 units
         StringBuilder sb = new StringBuilder();
         int start = 0;
         long done = 0;

@@ -124,7 +124,10 @@ final class Operators {
                     double m = x % y;
                     yield (m != 0 && (m < 0) != (y < 0)) ? m + y : m;
                 }
-                case "**" -> Math.pow(x, y);
+                case "**" -> {
+                    if (x == 0 && y < 0) throw new TemplateException("ZeroDivisionError: 0.0 cannot be raised to a negative power");
+                    yield Math.pow(x, y);
+                }
                 default -> throw new TemplateException("unknown operator " + op);
             };
         }
@@ -142,7 +145,10 @@ final class Operators {
                 yield Math.floorMod(x, y);
             }
             case "**" -> {
-                if (y < 0) yield Math.pow(x, y);
+                if (y < 0) {
+                    if (x == 0) throw new TemplateException("ZeroDivisionError: 0.0 cannot be raised to a negative power");
+                    yield Math.pow(x, y);
+                }
                 if (x == 0 || x == 1) yield y == 0 ? 1L : x;
                 if (x == -1) yield (y % 2 == 0) ? 1L : -1L;
                 long r = 1;

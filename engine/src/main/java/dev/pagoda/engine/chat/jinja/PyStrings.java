@@ -149,7 +149,13 @@ final class PyStrings {
         if (Character.isTitleCase(cp)) return Character.toString(cp);
         int t = Character.toTitleCase(cp);
         if (t != cp) return Character.toString(t);
-        return Character.toString(cp).toUpperCase(java.util.Locale.ROOT);
+        String upper = Character.toString(cp).toUpperCase(java.util.Locale.ROOT);
+        // Full titlecase of a character whose uppercase is several (ß -> "Ss", ﬁ -> "Fi"), as Python's title().
+        if (upper.codePointCount(0, upper.length()) > 1) {
+            int first = upper.offsetByCodePoints(0, 1);
+            return upper.substring(0, first) + upper.substring(first).toLowerCase(java.util.Locale.ROOT);
+        }
+        return upper;
     }
 
     /** Python's {@code str.title()}: words are runs of cased letters. */
