@@ -59,7 +59,19 @@ class ChatTemplateGoldenTest {
         List<DynamicNode> nodes = new ArrayList<>();
         for (Map<String, Object> g : goldens) {
             String name = (String) g.get("tokenizer");
-            nodes.add(container(name, g, conversations, () -> ChatTemplate.fromTokenizerDir(Fixtures.fetched(name))));
+            @SuppressWarnings("unchecked")
+            Map<String, String> hfTokens = (Map<String, String>) g.get("special_tokens");
+            nodes.add(container(name, g, conversations, () -> {
+                ChatTemplate t = ChatTemplate.fromTokenizerDir(Fixtures.fetched(name));
+                // Every named token transformers passed that tokenizer_config.json declares must agree.
+                for (Map.Entry<String, String> e : t.specialTokens().entrySet()) {
+                    if (hfTokens.containsKey(e.getKey())) assertEquals(hfTokens.get(e.getKey()), e.getValue(), name + " " + e.getKey());
+                }
+                for (String k : List.of("bos_token", "eos_token")) {
+                    assertEquals(hfTokens.get(k), t.specialTokens().get(k), name + " " + k);
+                }
+                return t;
+            }));
         }
         return nodes.stream();
     }
