@@ -37,8 +37,28 @@ final class Lexer {
     /** jinja2's {@code line_starting}: the previous match ended with a newline (or nothing came before). */
     private boolean lineStarting = true;
 
+    /** One reusable matcher per token pattern (allocating a Matcher per token made lexing the slow part of parsing). */
+    private final Matcher floatMatcher;
+    private final Matcher integerMatcher;
+    private final Matcher nameMatcher;
+
     private Lexer(String src) {
         this.src = src;
+        this.floatMatcher = bounds(FLOAT.matcher(src));
+        this.integerMatcher = bounds(INTEGER.matcher(src));
+        this.nameMatcher = bounds(NAME.matcher(src));
+    }
+
+    private static Matcher bounds(Matcher m) {
+        m.useTransparentBounds(true); // FLOAT's look-behind must see the char before the region
+        m.useAnchoringBounds(false);
+        return m;
+    }
+
+    /** {@code m} positioned at {@code pos}, to the end of the source. */
+    private Matcher at(Matcher m, int pos) {
+        m.region(pos, src.length());
+        return m;
     }
 
     static List<Token> tokenize(String source) {
@@ -82,11 +102,7 @@ final class Lexer {
     }
 
     private Matcher region(Pattern p, int from) {
-        Matcher m = p.matcher(src);
-        m.region(from, src.length());
-        m.useTransparentBounds(true);
-        m.useAnchoringBounds(false);
-        return m;
+        return at(bounds(p.matcher(src)), from);
     }
 
     private int findTagStart(int from) {
@@ -196,13 +212,13 @@ final class Lexer {
             }
             char c = src.charAt(pos);
             Matcher m;
-            if ((m = region(FLOAT, pos)).lookingAt()) {
+            if (Character.isDigit(c) && (m = at(floatMatcher, pos)).lookingAt()) {
                 out.add(new Token(Token.Type.FLOAT, m.group().replace("_", ""), line));
                 pos = m.end();
-            } else if ((m = region(INTEGER, pos)).lookingAt()) {
+            } else if (Character.isDigit(c) && (m = at(integerMatcher, pos)).lookingAt()) {
                 out.add(new Token(Token.Type.INTEGER, m.group().replace("_", ""), line));
                 pos = m.end();
-            } else if ((m = region(NAME, pos)).lookingAt()) {
+            } else if ((c == '_' || (c < 128 && Character.isLetter(c))) && (m = at(nameMatcher, pos)).lookingAt()) {
                 out.add(new Token(Token.Type.NAME, m.group(), line));
                 pos = m.end();
             } else if (c == '\'' || c == '"') {
