@@ -258,6 +258,8 @@ SNIPPETS = [
     ("namespace", "{% set ns = namespace(n=0, s='') %}{% for i in range(4) %}{% set ns.n = ns.n + i %}{% set ns.s = ns.s ~ i %}{% endfor %}{{ ns.n }} {{ ns.s }} {% set ns2 = namespace() %}{% set ns2.a = 1 %}{{ ns2.a }}", {}),
     ("set_tuple_and_block", "{% set a, b = 1, 2 %}{{ a }}{{ b }} {% set blk %}  inner {{ a }}  {% endset %}[{{ blk }}] {% set t | trim | upper %}  up  {% endset %}[{{ t }}]", {}),
     ("macro", "{% macro greet(name, punct='!') %}Hi {{ name }}{{ punct }}{% endmacro %}{{ greet('A') }} {{ greet('B', '?') }} {{ greet(punct='.', name='C') }} [{{ greet() }}]", {}),
+    ("macro_varargs_kwargs", "{% macro f(a) %}{{ a }}{{ varargs }}{{ kwargs }}{% endmacro %}{{ f(1) }}|{{ f(1, 2, 3, x=4) }}{% macro g() %}{% for v in varargs %}{{ v }}{% endfor %}{% endmacro %}|{{ g('p', 'q') }}", {}),
+    ("err_macro_unknown_kwarg", "{% macro f(a) %}{{ varargs }}{% endmacro %}{{ f(1, b=2) }}", {}),
     ("macro_scope", "{% set x = 1 %}{% macro m() %}{{ x }}{% endmacro %}{% set x = 2 %}{{ m() }}{% for x in [7] %}{{ m() }}{% endfor %}", {}),
     ("macro_recursion", "{% macro fact(n) %}{% if n <= 1 %}1{% else %}{{ n }}*{{ fact(n - 1) }}{% endif %}{% endmacro %}{{ fact(4) }}", {}),
     ("filter_block_with", "{% filter upper %}shout {{ 'it' }}{% endfilter %} {% with a = 5, b = 6 %}{{ a * b }}{% endwith %}[{{ a }}]", {}),

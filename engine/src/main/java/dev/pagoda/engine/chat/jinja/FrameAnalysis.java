@@ -76,6 +76,8 @@ final class FrameAnalysis {
     }
 
     private final Map<List<Stmt>, java.util.Set<String>> undefinedAtEntry = new IdentityHashMap<>();
+    /** Every name read anywhere in the analyzed code, nested frames included. */
+    private final java.util.Set<String> loaded = new HashSet<>();
 
     private FrameAnalysis() {}
 
@@ -84,6 +86,13 @@ final class FrameAnalysis {
         FrameAnalysis a = new FrameAnalysis();
         a.frame(template, null, List.of(), List.of());
         return a.undefinedAtEntry;
+    }
+
+    /** The names a body reads, nested loops and macros included (jinja2's {@code find_undeclared} for macros). */
+    static java.util.Set<String> namesLoaded(List<Stmt> body) {
+        FrameAnalysis a = new FrameAnalysis();
+        a.frame(body, null, List.of(), List.of());
+        return a.loaded;
     }
 
     private void frame(List<Stmt> body, Symbols parent, List<String> parameters, List<Expr> parameterDefaults) {
@@ -183,7 +192,10 @@ final class FrameAnalysis {
     private void expr(Expr e, Symbols s) {
         switch (e) {
             case Const c -> { }
-            case Name n -> s.load(n.name());
+            case Name n -> {
+                loaded.add(n.name());
+                s.load(n.name());
+            }
             case ListLit l -> l.items().forEach(x -> expr(x, s));
             case TupleLit t -> t.items().forEach(x -> expr(x, s));
             case DictLit d -> {

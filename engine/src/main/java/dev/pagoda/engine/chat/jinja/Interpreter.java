@@ -221,11 +221,14 @@ final class Interpreter {
         @Override
         public Object call(List<Object> args, Map<String, Object> kwargs) {
             List<String> params = macro.params();
-            if (args.size() > params.size()) {
+            if (args.size() > params.size() && !macro.catchVarargs()) {
                 throw new TemplateException("TypeError: macro '" + macro.name() + "' takes not more than " + params.size() + " argument(s)");
             }
-            for (String k : kwargs.keySet()) {
-                if (!params.contains(k)) throw new TemplateException("TypeError: macro '" + macro.name() + "' takes no keyword argument '" + k + "'");
+            Map<Object, Object> extraKwargs = new LinkedHashMap<>();
+            for (Map.Entry<String, Object> e : kwargs.entrySet()) {
+                if (params.contains(e.getKey())) continue;
+                if (!macro.catchKwargs()) throw new TemplateException("TypeError: macro '" + macro.name() + "' takes no keyword argument '" + e.getKey() + "'");
+                extraKwargs.put(e.getKey(), e.getValue());
             }
             enterCall();
             try {
@@ -240,6 +243,8 @@ final class Interpreter {
                     else v = Undefined.named(p);
                     s.set(p, v);
                 }
+                if (macro.catchVarargs()) s.set("varargs", PyTuple.of(args.size() > params.size() ? args.subList(params.size(), args.size()) : List.of()));
+                if (macro.catchKwargs()) s.set("kwargs", extraKwargs);
                 return capture(macro.body(), s);
             } finally {
                 callDepth--;

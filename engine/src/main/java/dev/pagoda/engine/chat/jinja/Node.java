@@ -77,7 +77,9 @@ sealed interface Node permits Node.Expr, Node.Stmt {
     /** {@code {% set x %}...{% endset %}}, optionally filtered ({@code set x | trim}). */
     record SetBlock(Target target, List<Stmt> body, Expr filter, int line) implements Stmt {}
 
-    record Macro(String name, List<String> params, List<Expr> defaults, List<Stmt> body, int line) implements Stmt {}
+    /** {@code catchVarargs}/{@code catchKwargs}: the body mentions {@code varargs}/{@code kwargs}, so extra arguments land there. */
+    record Macro(String name, List<String> params, List<Expr> defaults, List<Stmt> body, boolean catchVarargs, boolean catchKwargs,
+                 int line) implements Stmt {}
 
     /** {@code {% filter f %}...{% endfilter %}}; {@code filter} applies to a {@link Name} placeholder. */
     record FilterBlock(Expr filter, List<Stmt> body, int line) implements Stmt {}

@@ -199,7 +199,9 @@ final class Parser extends ExpressionParser {
         next();
         if (peek().type() == Type.NAME) next(); // {% endmacro name %}
         expect(Type.BLOCK_END);
-        return new Macro(name, params, defaults, body, line);
+        java.util.Set<String> mentioned = FrameAnalysis.namesLoaded(body);
+        return new Macro(name, params, defaults, body, mentioned.contains("varargs") && !params.contains("varargs"),
+                mentioned.contains("kwargs") && !params.contains("kwargs"), line);
     }
 
     private Stmt parseFilterBlock() {

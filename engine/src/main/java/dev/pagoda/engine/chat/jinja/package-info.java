@@ -17,6 +17,9 @@
  *
  * <p>Known, deliberate gaps: integers are 64-bit (overflow is an error, where Python grows);
  * {@code str.format} takes no format specs; {@code call} blocks, {@code include}/{@code import}/
- * {@code extends} and {@code *args} in calls are not supported (a clear error, never a wrong render).
+ * {@code extends} and {@code *args} in calls are not supported (a clear error, never a wrong render);
+ * jinja2's optimizer evaluates subscripts of constant literals ({@code {{ (1)[0] }}}) through a path
+ * that yields undefined instead of raising, which this interpreter does not imitate; generators print
+ * without Python's memory address.
  */
 package dev.pagoda.engine.chat.jinja;
