@@ -17,6 +17,7 @@ public final class Main {
     static Map<String, Command> commands() {
         Map<String, Command> c = new LinkedHashMap<>();
         c.put("generate", new GenerateCommand());
+        c.put("render-chat", new RenderChatCommand());
         return c;
     }
 
