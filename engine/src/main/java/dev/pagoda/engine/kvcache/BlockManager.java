@@ -61,7 +61,9 @@ public final class BlockManager {
 
     /**
      * The longest run of cached full blocks at the start of {@code seq}, never covering its last
-     * token. Counts the lookup in {@link #prefixCacheStats()}. Call only for a sequence without blocks.
+     * token. Call only for a sequence without blocks. The lookup is counted in {@link #prefixCacheStats()}
+     * when the sequence is admitted ({@link #allocateSlots} succeeds with it), so that a sequence
+     * that waits several steps for room is counted once.
      */
     public ComputedBlocks getComputedBlocks(Sequence seq) {
         if (seqBlocks.containsKey(seq.seqId())) throw new IllegalStateException(seq + " already has blocks");
@@ -73,9 +75,6 @@ public final class BlockManager {
             if (b == null) break;
             hits.add(b);
         }
-        prefixCacheRequests++;
-        prefixCacheQueries += seq.numTokens();
-        prefixCacheHits += (long) hits.size() * blockSize;
         return hits.isEmpty() ? ComputedBlocks.NONE : new ComputedBlocks(hits, hits.size() * blockSize);
     }
 
@@ -100,7 +99,10 @@ public final class BlockManager {
         int numFreeHits = (int) hit.blocks().stream().filter(b -> b.refCount() == 0).count();
         if (numBlocksToAllocate > pool.numFreeBlocks() - numFreeHits) return false;
 
-        if (state == null) {
+        if (state == null) { // admission: count the prefix-cache lookup
+            prefixCacheRequests++;
+            prefixCacheQueries += seq.numTokens();
+            prefixCacheHits += hit.numComputedTokens();
             state = new SeqBlocks();
             seqBlocks.put(seq.seqId(), state);
         }
