@@ -1,5 +1,6 @@
 package dev.pagoda.engine.sequence;
 
+import dev.pagoda.engine.sampling.SamplingParams;
 import java.util.Arrays;
 
 /**
@@ -29,7 +30,7 @@ public final class Sequence {
     private final long arrivalOrder;    // FCFS key: smaller arrived earlier
     private final int priority;         // smaller is served first
     private final String cacheSalt;     // prefix-cache namespace (see BlockHash)
-    private final Object samplingState; // the sampler's per-sequence data (params, generator); opaque here
+    private final SamplingParams samplingParams; // n = 1: a child's own params (its seed) for n > 1
 
     private SequenceStatus status = SequenceStatus.WAITING;
     private int numComputedTokens;
@@ -37,7 +38,7 @@ public final class Sequence {
     private int numPreemptions;
 
     public Sequence(long seqId, String requestId, int index, int[] promptTokenIds, int maxTokens,
-                    long arrivalOrder, int priority, String cacheSalt, Object samplingState) {
+                    long arrivalOrder, int priority, String cacheSalt, SamplingParams samplingParams) {
         if (promptTokenIds.length == 0) throw new IllegalArgumentException("request " + requestId + ": the prompt is empty");
         if (maxTokens < 1) throw new IllegalArgumentException("request " + requestId + ": max_tokens must be at least 1, got " + maxTokens);
         this.seqId = seqId;
@@ -50,7 +51,7 @@ public final class Sequence {
         this.arrivalOrder = arrivalOrder;
         this.priority = priority;
         this.cacheSalt = cacheSalt;
-        this.samplingState = samplingState;
+        this.samplingParams = samplingParams;
     }
 
     public long seqId() { return seqId; }
@@ -63,7 +64,7 @@ public final class Sequence {
     public long arrivalOrder() { return arrivalOrder; }
     public int priority() { return priority; }
     public String cacheSalt() { return cacheSalt; }
-    public Object samplingState() { return samplingState; }
+    public SamplingParams samplingParams() { return samplingParams; }
     public SequenceStatus status() { return status; }
     public int numComputedTokens() { return numComputedTokens; }
     public int numPreemptions() { return numPreemptions; }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pagoda.engine.kvcache.BlockManager;
 import dev.pagoda.engine.kvcache.KvCacheInvariants;
+import dev.pagoda.engine.sampling.SamplingParams;
 import dev.pagoda.engine.sequence.Sequence;
 import dev.pagoda.engine.sequence.SequenceStatus;
 import java.util.ArrayList;
@@ -30,7 +31,7 @@ class SchedulerTest {
     private Sequence seq(int promptLen, int maxTokens, int priority) {
         int[] prompt = new int[promptLen];
         for (int i = 0; i < promptLen; i++) prompt[i] = (int) (nextId * 100 + i); // distinct prompts: no cache hits
-        Sequence s = new Sequence(nextId, "r" + nextId, 0, prompt, maxTokens, nextId, priority, null, null);
+        Sequence s = new Sequence(nextId, "r" + nextId, 0, prompt, maxTokens, nextId, priority, null, SamplingParams.defaults());
         nextId++;
         all.add(s);
         return s;
@@ -158,8 +159,8 @@ class SchedulerTest {
         Scheduler s = scheduler(4, 100, 100, 4);
         int[] prompt = new int[10];
         for (int i = 0; i < 10; i++) prompt[i] = i;
-        Sequence a = new Sequence(100, "a", 0, prompt, 1, 100, 0, null, null);
-        Sequence b = new Sequence(101, "b", 0, prompt, 1, 101, 0, null, null);
+        Sequence a = new Sequence(100, "a", 0, prompt, 1, 100, 0, null, SamplingParams.defaults());
+        Sequence b = new Sequence(101, "b", 0, prompt, 1, 101, 0, null, SamplingParams.defaults());
         all.add(a);
         all.add(b);
         s.add(a);
