@@ -19,11 +19,17 @@ import dev.pagoda.engine.kvcache.BlockTable;
 public record KvCacheSizing(int numBlocks, long bytesPerBlock, int blockSize, int maxModelLen, double maxConcurrency) {
 
     /**
-     * @param numKvBlocks fixed number of blocks, or 0 to derive it from {@code budgetBytes}
+     * @param numKvBlocks fixed number of blocks, or 0 to derive it from {@code budgetBytes} (capped at
+     *                    what {@code maxNumSeqs} sequences of {@code maxModelLen} tokens could use)
      */
-    public static KvCacheSizing of(int numKvBlocks, long budgetBytes, long bytesPerBlock, int blockSize, int maxModelLen) {
+    public static KvCacheSizing of(int numKvBlocks, long budgetBytes, long bytesPerBlock, int blockSize, int maxModelLen, int maxNumSeqs) {
         if (bytesPerBlock <= 0) throw new IllegalArgumentException("bytes per KV block must be positive, got " + bytesPerBlock);
-        long blocks = numKvBlocks > 0 ? numKvBlocks : budgetBytes / bytesPerBlock;
+        long blocks = numKvBlocks;
+        if (numKvBlocks == 0) {
+            // From the budget, but no more than maxNumSeqs full-length sequences can ever use.
+            long useful = (long) maxNumSeqs * BlockTable.blocksNeeded(maxModelLen, blockSize);
+            blocks = Math.min(budgetBytes / bytesPerBlock, useful);
+        }
         if (blocks < 1) {
             throw new IllegalArgumentException("the KV cache budget of " + budgetBytes + " bytes does not hold one block of "
                     + bytesPerBlock + " bytes (" + blockSize + " tokens); raise --kv-cache-memory");

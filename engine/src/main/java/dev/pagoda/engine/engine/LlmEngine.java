@@ -77,7 +77,7 @@ public final class LlmEngine {
         this.eosTokenIds = List.copyOf(eos);
 
         this.sizing = KvCacheSizing.of(config.numKvBlocks(), config.kvCacheMemoryBytes(),
-                backend.kvCacheBytesPerBlock(config.blockSize()), config.blockSize(), maxModelLen);
+                backend.kvCacheBytesPerBlock(config.blockSize()), config.blockSize(), maxModelLen, config.maxNumSeqs());
         LOG.log(System.Logger.Level.INFO, sizing.describe());
         backend.allocateKvCache(sizing.numBlocks(), config.blockSize());
         this.blockManager = new BlockManager(sizing.numBlocks(), config.blockSize());
