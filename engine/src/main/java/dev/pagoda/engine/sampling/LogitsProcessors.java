@@ -84,27 +84,38 @@ final class LogitsProcessors {
     }
 
     /**
-     * top_p (nucleus): keeps the most likely tokens until their probability mass reaches p (the
-     * token that crosses p is kept; so are its ties). The cutoff comes from
+     * Weights {@code exp(x - max)} of a processed row into {@code weights} (0 for removed tokens): the
+     * unnormalized distribution a token is drawn from.
+     */
+    static void weights(float[] x, int vocabSize, float[] weights) {
+        float max = max(x, vocabSize);
+        for (int i = 0; i < vocabSize; i++) weights[i] = FastExp.exp(x[i] - max);
+    }
+
+    /**
+     * top_p (nucleus) on the weights: keeps the most likely tokens until their probability mass
+     * reaches p (the token that crosses p is kept; so are its ties), removing the rest from both
+     * {@code x} (-Infinity) and {@code weights} (0). The cutoff comes from
      * {@link Selection#massCutoff}, a quickselect on cumulative mass: O(vocabSize) expected
      * instead of vLLM's full sort, which a CPU cannot afford on a 150k vocabulary.
      *
      * @param scratch {@code [vocabSize]} workspace
      */
-    static void applyTopP(float[] x, int vocabSize, double p, float[] scratch) {
-        float max = max(x, vocabSize);
+    static void applyTopP(float[] x, float[] weights, int vocabSize, double p, float[] scratch) {
         int m = 0;
         double total = 0;
         for (int i = 0; i < vocabSize; i++) {
-            if (x[i] == Float.NEGATIVE_INFINITY) continue;
-            float w = (float) Math.exp(x[i] - max);
+            float w = weights[i];
+            if (w == 0f) continue;
             scratch[m++] = w;
             total += w;
         }
         float cutoff = Selection.massCutoff(scratch, m, p * total);
-        // The same float expression as above, so a token ties with the cutoff exactly when it was the cutoff.
         for (int i = 0; i < vocabSize; i++) {
-            if (x[i] != Float.NEGATIVE_INFINITY && (float) Math.exp(x[i] - max) < cutoff) x[i] = Float.NEGATIVE_INFINITY;
+            if (weights[i] < cutoff) {
+                weights[i] = 0f;
+                x[i] = Float.NEGATIVE_INFINITY;
+            }
         }
     }
 

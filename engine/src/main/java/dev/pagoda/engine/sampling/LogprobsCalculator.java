@@ -3,7 +3,7 @@ package dev.pagoda.engine.sampling;
 /**
  * Builds a {@link TokenLogprobs} from one row of scores: log-softmax (or the scores themselves),
  * the chosen token's value and rank, and the top N. The log-softmax is {@code x - logSumExp(x)},
- * with the sum in double, so the top N are found on the raw scores (a monotone shift).
+ * with the sum in double (terms from {@link FastExp}), so the top N are found on the raw scores (a monotone shift).
  */
 final class LogprobsCalculator {
     private LogprobsCalculator() {}
@@ -31,7 +31,7 @@ final class LogprobsCalculator {
         for (int i = 0; i < vocabSize; i++) max = Math.max(max, x[offset + i]);
         if (max == Float.NEGATIVE_INFINITY) return max;
         double sum = 0;
-        for (int i = 0; i < vocabSize; i++) sum += Math.exp(x[offset + i] - max);
+        for (int i = 0; i < vocabSize; i++) sum += FastExp.exp(x[offset + i] - max);
         return max + Math.log(sum);
     }
 }

@@ -38,6 +38,7 @@ public final class Sampler {
     private final Set<Integer> eosTokenIds;
     private final SplittableRandom random;
     private float[] work = new float[0];    // [vocabSize] the row being processed
+    private float[] weights = new float[0]; // [vocabSize] exp(x - max) of the row being drawn from
     private float[] scratch = new float[0]; // [vocabSize] selection workspace
     private int[] seen = new int[0];        // [vocabSize] repetition-penalty stamps
     private int[] counts = new int[0];      // [vocabSize] output token counts, zero between rows
@@ -111,9 +112,10 @@ public final class Sampler {
                 LogitsProcessors.applyTemperature(work, vocabSize, (float) p.temperature());
                 if (p.minP() > 0) LogitsProcessors.applyMinP(work, vocabSize, p.minP());
                 if (p.topK() > 0 && p.topK() < vocabSize) LogitsProcessors.applyTopK(work, vocabSize, p.topK(), scratch);
-                if (p.topP() < 1.0) LogitsProcessors.applyTopP(work, vocabSize, p.topP(), scratch);
+                LogitsProcessors.weights(work, vocabSize, weights);
+                if (p.topP() < 1.0) LogitsProcessors.applyTopP(work, weights, vocabSize, p.topP(), scratch);
                 double u = p.seed().isPresent() ? CounterRng.uniform(p.seed().getAsLong(), row.outputTokenIds().length) : random.nextDouble();
-                token = drawInverseCdf(work, vocabSize, u);
+                token = drawInverseCdf(weights, vocabSize, u);
             }
         }
         if (topN >= 0) {
@@ -152,22 +154,18 @@ public final class Sampler {
     }
 
     /**
-     * Inverse-CDF draw over {@code exp(x - max)}: the first id whose running weight exceeds
-     * {@code u × total}. All -Infinity (everything masked) falls back to id 0's argmax rule.
+     * Inverse-CDF draw: the first id whose running weight exceeds {@code u × total}. With every
+     * weight 0 (everything masked) it returns 0.
+     *
+     * @param weights {@code [vocabSize]} unnormalized probabilities, {@code exp(x - max)}
      */
-    private int drawInverseCdf(float[] x, int vocabSize, double u) {
-        float max = LogitsProcessors.max(x, vocabSize);
-        if (max == Float.NEGATIVE_INFINITY) return 0;
+    static int drawInverseCdf(float[] weights, int vocabSize, double u) {
         double total = 0;
-        for (int i = 0; i < vocabSize; i++) {
-            float w = x[i] == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp(x[i] - max);
-            scratch[i] = w;
-            total += w;
-        }
+        for (int i = 0; i < vocabSize; i++) total += weights[i];
         double target = u * total, running = 0;
-        int last = -1;
+        int last = 0;
         for (int i = 0; i < vocabSize; i++) {
-            float w = scratch[i];
+            float w = weights[i];
             if (w == 0f) continue;
             running += w;
             last = i;
@@ -179,6 +177,7 @@ public final class Sampler {
     private void ensureCapacity(int vocabSize) {
         if (work.length >= vocabSize) return;
         work = new float[vocabSize];
+        weights = new float[vocabSize];
         scratch = new float[vocabSize];
         seen = new int[vocabSize];
         counts = new int[vocabSize];

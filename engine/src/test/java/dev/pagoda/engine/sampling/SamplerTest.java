@@ -99,7 +99,9 @@ class SamplerTest {
             before += probs[id];
         }
         float[] work = row.clone();
-        LogitsProcessors.applyTopP(work, work.length, topP, new float[work.length]);
+        float[] weights = new float[work.length];
+        LogitsProcessors.weights(work, work.length, weights);
+        LogitsProcessors.applyTopP(work, weights, work.length, topP, new float[work.length]);
         for (int i = 0; i < row.length; i++) {
             assertEquals(inNucleus[i], work[i] != Float.NEGATIVE_INFINITY, "token " + i + " (p=" + probs[i] + ")");
         }
