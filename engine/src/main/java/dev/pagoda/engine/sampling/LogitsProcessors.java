@@ -70,16 +70,23 @@ final class LogitsProcessors {
 
     /**
      * top_k: keeps the tokens whose logit is at least the k-th largest (ties with it are kept, as
-     * vLLM's mask {@code logits < kth_value}). The k-th value comes from a quickselect on a copy:
-     * O(vocabSize) expected, no sort.
+     * vLLM's mask {@code logits < kth_value}). The k-th value comes from a size-k heap for the usual
+     * small k (one pass, O(vocabSize log k)), else from a quickselect on a copy (O(vocabSize)
+     * expected); no sort either way.
      *
      * @param scratch {@code [vocabSize]} workspace
+     * @param heap    {@code [Selection.MAX_HEAP_K]} workspace
      */
-    static void applyTopK(float[] x, int vocabSize, int k, float[] scratch) {
-        int m = 0;
-        for (int i = 0; i < vocabSize; i++) if (x[i] != Float.NEGATIVE_INFINITY) scratch[m++] = x[i];
-        if (m <= k) return;
-        float kth = Selection.kthLargest(scratch, m, k);
+    static void applyTopK(float[] x, int vocabSize, int k, float[] scratch, float[] heap) {
+        float kth;
+        if (k <= heap.length) {
+            kth = Selection.kthLargestByHeap(x, vocabSize, k, heap);
+        } else {
+            int m = 0;
+            for (int i = 0; i < vocabSize; i++) if (x[i] != Float.NEGATIVE_INFINITY) scratch[m++] = x[i];
+            if (m <= k) return;
+            kth = Selection.kthLargest(scratch, m, k);
+        }
         for (int i = 0; i < vocabSize; i++) if (x[i] < kth) x[i] = Float.NEGATIVE_INFINITY;
     }
 
@@ -96,21 +103,14 @@ final class LogitsProcessors {
      * top_p (nucleus) on the weights: keeps the most likely tokens until their probability mass
      * reaches p (the token that crosses p is kept; so are its ties), removing the rest from both
      * {@code x} (-Infinity) and {@code weights} (0). The cutoff comes from
-     * {@link Selection#massCutoff}, a quickselect on cumulative mass: O(vocabSize) expected
-     * instead of vLLM's full sort, which a CPU cannot afford on a 150k vocabulary.
+     * {@link Selection#nucleusCutoff}: O(vocabSize), instead of vLLM's full sort, which a CPU
+     * cannot afford on a 150k vocabulary.
      *
-     * @param scratch {@code [vocabSize]} workspace
+     * @param scratch    {@code [vocabSize]} workspace
+     * @param bucketMass {@code [Selection.NUM_BUCKETS]} workspace
      */
-    static void applyTopP(float[] x, float[] weights, int vocabSize, double p, float[] scratch) {
-        int m = 0;
-        double total = 0;
-        for (int i = 0; i < vocabSize; i++) {
-            float w = weights[i];
-            if (w == 0f) continue;
-            scratch[m++] = w;
-            total += w;
-        }
-        float cutoff = Selection.massCutoff(scratch, m, p * total);
+    static void applyTopP(float[] x, float[] weights, int vocabSize, double p, float[] scratch, double[] bucketMass) {
+        float cutoff = Selection.nucleusCutoff(weights, vocabSize, p, scratch, bucketMass);
         for (int i = 0; i < vocabSize; i++) {
             if (weights[i] < cutoff) {
                 weights[i] = 0f;

@@ -29,6 +29,9 @@ public class SamplerBenchmark {
     @Param({"64"})
     public int batch;
 
+    @Param({"1"})
+    public int threads;
+
     @Param({"greedy", "random", "topk50_topp0.9", "topp0.9", "penalties_topp0.9", "logprobs5"})
     public String mode;
 
@@ -56,7 +59,12 @@ public class SamplerBenchmark {
         int[] output = r.ints(256, 0, vocabSize).toArray();
         rows = new ArrayList<>();
         for (int i = 0; i < batch; i++) rows.add(new SamplingRow(p, prompt, output));
-        sampler = new Sampler(List.of(), 1);
+        sampler = new Sampler(List.of(), 1, threads);
+    }
+
+    @org.openjdk.jmh.annotations.TearDown
+    public void tearDown() {
+        sampler.close();
     }
 
     @Benchmark

@@ -91,4 +91,39 @@ class SeededSamplingTest {
         }
         for (int b : buckets) assertEquals(0.1, b / (double) n, 0.006); // 5σ of 0.1 over 100k is 0.0047
     }
+
+    @Test
+    void threadsDoNotChangeTheResult() {
+        Random mix = new Random(11);
+        int numRows = 37;
+        float[] values = new float[numRows * VOCAB];
+        List<SamplingRow> rows = new ArrayList<>();
+        for (int r = 0; r < numRows; r++) {
+            System.arraycopy(modelRow(r, 0), 0, values, r * VOCAB, VOCAB);
+            SamplingParams p = switch (r % 4) {
+                case 0 -> SamplingParams.builder().temperature(0).build();
+                case 1 -> SamplingParams.builder().seed(r).topK(20).logprobs(3).build();
+                case 2 -> SamplingParams.builder().temperature(1.2).topP(0.8).repetitionPenalty(1.3).build();
+                default -> SamplingParams.builder().minP(0.1).logprobs(2).logprobsMode(LogprobsMode.PROCESSED_LOGPROBS).build();
+            };
+            rows.add(new SamplingRow(p, new int[] {r, r + 1}, mix.ints(r, 0, VOCAB).toArray()));
+        }
+        Logits logits = new Logits(numRows, VOCAB, values);
+        SampledTokens one;
+        try (Sampler single = new Sampler(List.of(), 99)) {
+            one = single.sample(logits, rows);
+        }
+        for (int threads : new int[] {2, 3, 8}) {
+            try (Sampler many = new Sampler(List.of(), 99, threads)) {
+                SampledTokens out = many.sample(logits, rows);
+                assertArrayEquals(one.tokenIds(), out.tokenIds(), threads + " threads");
+                for (int r = 0; r < numRows; r++) {
+                    assertEquals(one.logprobs()[r] == null, out.logprobs()[r] == null);
+                    if (one.logprobs()[r] == null) continue;
+                    assertArrayEquals(one.logprobs()[r].topTokenIds(), out.logprobs()[r].topTokenIds());
+                    assertArrayEquals(one.logprobs()[r].topLogprobs(), out.logprobs()[r].topLogprobs());
+                }
+            }
+        }
+    }
 }
