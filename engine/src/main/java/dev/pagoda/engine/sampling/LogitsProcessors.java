@@ -93,10 +93,11 @@ final class LogitsProcessors {
     /**
      * Weights {@code exp(x - max)} of a processed row into {@code weights} (0 for removed tokens): the
      * unnormalized distribution a token is drawn from.
+     *
+     * @param intScratch {@code [vocabSize]} workspace
      */
-    static void weights(float[] x, int vocabSize, float[] weights) {
-        float max = max(x, vocabSize);
-        for (int i = 0; i < vocabSize; i++) weights[i] = FastExp.exp(x[i] - max);
+    static void weights(float[] x, int vocabSize, float[] weights, int[] intScratch) {
+        FastExp.expShifted(x, vocabSize, max(x, vocabSize), weights, intScratch);
     }
 
     /**

@@ -19,6 +19,8 @@ final class RowSampler {
     private float[] scratch;    // [vocabSize] selection workspace
     private int[] seen;         // [vocabSize] repetition-penalty stamps
     private int[] counts;       // [vocabSize] output token counts, zero between rows
+    private int[] intScratch;   // [vocabSize] exponents for FastExp
+    private float[] expScratch; // [vocabSize] exponentials for logprobs
     private double[] blockSums; // [ceil(vocabSize / DRAW_BLOCK)]
     private final double[] bucketMass = new double[Selection.NUM_BUCKETS];
     private final float[] heap = new float[Selection.MAX_HEAP_K];
@@ -54,15 +56,15 @@ final class RowSampler {
                 LogitsProcessors.applyTemperature(work, vocabSize, (float) p.temperature());
                 if (p.minP() > 0) LogitsProcessors.applyMinP(work, vocabSize, p.minP());
                 if (p.topK() > 0 && p.topK() < vocabSize) LogitsProcessors.applyTopK(work, vocabSize, p.topK(), scratch, heap);
-                LogitsProcessors.weights(work, vocabSize, weights);
+                LogitsProcessors.weights(work, vocabSize, weights, intScratch);
                 if (p.topP() < 1.0) LogitsProcessors.applyTopP(work, weights, vocabSize, p.topP(), scratch, bucketMass);
                 token = drawInverseCdf(weights, vocabSize, u, blockSums);
             }
         }
         if (topN >= 0) {
             out[r] = wantProcessed
-                    ? LogprobsCalculator.compute(work, 0, vocabSize, token, topN, mode.logprobs())
-                    : LogprobsCalculator.compute(raw, base, vocabSize, token, topN, mode.logprobs());
+                    ? LogprobsCalculator.compute(work, 0, vocabSize, token, topN, mode.logprobs(), expScratch, intScratch)
+                    : LogprobsCalculator.compute(raw, base, vocabSize, token, topN, mode.logprobs(), expScratch, intScratch);
         }
         return token;
     }
@@ -152,6 +154,8 @@ final class RowSampler {
         scratch = new float[vocabSize];
         seen = new int[vocabSize];
         counts = new int[vocabSize];
+        intScratch = new int[vocabSize];
+        expScratch = new float[vocabSize];
         blockSums = new double[(vocabSize + DRAW_BLOCK - 1) / DRAW_BLOCK];
         stamp = 0;
     }
