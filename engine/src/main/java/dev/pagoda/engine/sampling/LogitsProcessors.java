@@ -70,41 +70,53 @@ final class LogitsProcessors {
 
     /**
      * top_k: keeps the tokens whose logit is at least the k-th largest (ties with it are kept, as
-     * vLLM's mask {@code logits < kth_value}). The k-th value comes from a quickselect on a copy:
-     * O(vocabSize) expected, no sort.
+     * vLLM's mask {@code logits < kth_value}). The k-th value comes from a size-k heap for the usual
+     * small k (one pass, O(vocabSize log k)), else from a quickselect on a copy (O(vocabSize)
+     * expected); no sort either way.
      *
      * @param scratch {@code [vocabSize]} workspace
+     * @param heap    {@code [Selection.MAX_HEAP_K]} workspace
      */
-    static void applyTopK(float[] x, int vocabSize, int k, float[] scratch) {
-        int m = 0;
-        for (int i = 0; i < vocabSize; i++) if (x[i] != Float.NEGATIVE_INFINITY) scratch[m++] = x[i];
-        if (m <= k) return;
-        float kth = Selection.kthLargest(scratch, m, k);
+    static void applyTopK(float[] x, int vocabSize, int k, float[] scratch, float[] heap) {
+        float kth;
+        if (k <= heap.length) {
+            kth = Selection.kthLargestByHeap(x, vocabSize, k, heap);
+        } else {
+            int m = 0;
+            for (int i = 0; i < vocabSize; i++) if (x[i] != Float.NEGATIVE_INFINITY) scratch[m++] = x[i];
+            if (m <= k) return;
+            kth = Selection.kthLargest(scratch, m, k);
+        }
         for (int i = 0; i < vocabSize; i++) if (x[i] < kth) x[i] = Float.NEGATIVE_INFINITY;
     }
 
     /**
-     * top_p (nucleus): keeps the most likely tokens until their probability mass reaches p (the
-     * token that crosses p is kept; so are its ties). The cutoff comes from
-     * {@link Selection#massCutoff}, a quickselect on cumulative mass: O(vocabSize) expected
-     * instead of vLLM's full sort, which a CPU cannot afford on a 150k vocabulary.
+     * Weights {@code exp(x - max)} of a processed row into {@code weights} (0 for removed tokens): the
+     * unnormalized distribution a token is drawn from.
      *
-     * @param scratch {@code [vocabSize]} workspace
+     * @param intScratch {@code [vocabSize]} workspace
      */
-    static void applyTopP(float[] x, int vocabSize, double p, float[] scratch) {
-        float max = max(x, vocabSize);
-        int m = 0;
-        double total = 0;
+    static void weights(float[] x, int vocabSize, float[] weights, int[] intScratch) {
+        FastExp.expShifted(x, vocabSize, max(x, vocabSize), weights, intScratch);
+    }
+
+    /**
+     * top_p (nucleus) on the weights: keeps the most likely tokens until their probability mass
+     * reaches p (the token that crosses p is kept; so are its ties), removing the rest from both
+     * {@code x} (-Infinity) and {@code weights} (0). The cutoff comes from
+     * {@link Selection#nucleusCutoff}: O(vocabSize), instead of vLLM's full sort, which a CPU
+     * cannot afford on a 150k vocabulary.
+     *
+     * @param scratch    {@code [vocabSize]} workspace
+     * @param bucketMass {@code [Selection.NUM_BUCKETS]} workspace
+     */
+    static void applyTopP(float[] x, float[] weights, int vocabSize, double p, float[] scratch, double[] bucketMass) {
+        float cutoff = Selection.nucleusCutoff(weights, vocabSize, p, scratch, bucketMass);
         for (int i = 0; i < vocabSize; i++) {
-            if (x[i] == Float.NEGATIVE_INFINITY) continue;
-            float w = (float) Math.exp(x[i] - max);
-            scratch[m++] = w;
-            total += w;
-        }
-        float cutoff = Selection.massCutoff(scratch, m, p * total);
-        // The same float expression as above, so a token ties with the cutoff exactly when it was the cutoff.
-        for (int i = 0; i < vocabSize; i++) {
-            if (x[i] != Float.NEGATIVE_INFINITY && (float) Math.exp(x[i] - max) < cutoff) x[i] = Float.NEGATIVE_INFINITY;
+            if (weights[i] < cutoff) {
+                weights[i] = 0f;
+                x[i] = Float.NEGATIVE_INFINITY;
+            }
         }
     }
 

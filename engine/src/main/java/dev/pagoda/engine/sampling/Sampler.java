@@ -1,11 +1,15 @@
 package dev.pagoda.engine.sampling;
 
 import dev.pagoda.engine.backend.Logits;
+import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Picks the next token of every row of a {@link Logits} batch, each row with its own
@@ -30,26 +34,41 @@ import java.util.SplittableRandom;
  * do not depend on the batch; unseeded rows take it from this sampler's generator, in row order
  * (like vLLM's global generator, they then depend on the batch).
  *
- * <p><b>Cost.</b> Each step is one or two passes over the vocabulary; top-k and top-p use
- * quickselect ({@link Selection}) instead of sorting. Logprobs use a size-N heap. Not thread-safe:
- * it owns {@code [vocabSize]} scratch rows; one sampler per engine thread.
+ * <p><b>Cost.</b> A handful of passes over the vocabulary per row, none of them a sort: top-k
+ * keeps a small heap (quickselect for large k), top-p bins the weights by their float exponent to
+ * find the bucket holding the nucleus boundary and quickselects inside it ({@link Selection}),
+ * logprobs keep a size-N heap. Rows are independent; with {@code numThreads > 1} they are spread
+ * over threads, and the unseeded random numbers are drawn first, in row order, so the result does
+ * not depend on the thread count. A sampler is used by one engine thread at a time.
  */
-public final class Sampler {
+public final class Sampler implements AutoCloseable {
     private final Set<Integer> eosTokenIds;
     private final SplittableRandom random;
-    private float[] work = new float[0];    // [vocabSize] the row being processed
-    private float[] scratch = new float[0]; // [vocabSize] selection workspace
-    private int[] seen = new int[0];        // [vocabSize] repetition-penalty stamps
-    private int[] counts = new int[0];      // [vocabSize] output token counts, zero between rows
-    private int stamp;
+    private final RowSampler[] workers;
+    private final ExecutorService pool; // null with one thread
 
     /**
+     * A single-threaded sampler.
+     *
      * @param eosTokenIds the model's end-of-sequence ids ({@code GenerationConfig#stopTokenIds}); min_tokens masks them
      * @param seed        seed of the generator for requests without their own seed (the engine's {@code --seed})
      */
     public Sampler(Collection<Integer> eosTokenIds, long seed) {
+        this(eosTokenIds, seed, 1);
+    }
+
+    /** @param numThreads rows are split over this many threads (1: the caller's thread only) */
+    public Sampler(Collection<Integer> eosTokenIds, long seed, int numThreads) {
+        if (numThreads < 1) throw new IllegalArgumentException("numThreads must be >= 1, got " + numThreads);
         this.eosTokenIds = Set.copyOf(eosTokenIds);
         this.random = new SplittableRandom(seed);
+        this.workers = new RowSampler[numThreads];
+        for (int t = 0; t < numThreads; t++) workers[t] = new RowSampler(this.eosTokenIds);
+        this.pool = numThreads == 1 ? null : Executors.newFixedThreadPool(numThreads, r -> {
+            Thread thread = new Thread(r, "pagoda-sampler");
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 
     /**
@@ -59,17 +78,51 @@ public final class Sampler {
      * @param rows   {@code [numRows]} the sequence behind each logits row, in row order
      */
     public SampledTokens sample(Logits logits, List<SamplingRow> rows) {
-        if (rows.size() != logits.numRows()) {
-            throw new IllegalArgumentException("logits have " + logits.numRows() + " rows but " + rows.size() + " sampling rows were given");
+        int numRows = rows.size();
+        if (numRows != logits.numRows()) {
+            throw new IllegalArgumentException("logits have " + logits.numRows() + " rows but " + numRows + " sampling rows were given");
         }
-        int vocabSize = logits.vocabSize();
-        ensureCapacity(vocabSize);
-        int[] tokenIds = new int[rows.size()];
-        TokenLogprobs[] logprobs = new TokenLogprobs[rows.size()];
-        for (int r = 0; r < rows.size(); r++) {
-            tokenIds[r] = sampleRow(logits, r, rows.get(r), logprobs);
+        double[] uniforms = new double[numRows]; // [numRows] each row's random number, fixed before any work
+        for (int r = 0; r < numRows; r++) {
+            SamplingParams p = rows.get(r).params();
+            if (p.greedy()) continue;
+            uniforms[r] = p.seed().isPresent()
+                    ? CounterRng.uniform(p.seed().getAsLong(), rows.get(r).outputTokenIds().length)
+                    : random.nextDouble();
+        }
+        int[] tokenIds = new int[numRows];
+        TokenLogprobs[] logprobs = new TokenLogprobs[numRows];
+        int numThreads = Math.min(workers.length, numRows);
+        if (numThreads <= 1) {
+            sampleRange(workers[0], logits, rows, uniforms, 0, numRows, tokenIds, logprobs);
+        } else {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < numThreads; t++) {
+                RowSampler worker = workers[t];
+                int from = (int) ((long) numRows * t / numThreads), to = (int) ((long) numRows * (t + 1) / numThreads);
+                futures.add(pool.submit(() -> sampleRange(worker, logits, rows, uniforms, from, to, tokenIds, logprobs)));
+            }
+            for (Future<?> f : futures) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof RuntimeException re) throw re;
+                    throw new IllegalStateException("sampling failed", e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while sampling", e);
+                }
+            }
         }
         return new SampledTokens(tokenIds, logprobs);
+    }
+
+    private static void sampleRange(RowSampler worker, Logits logits, List<SamplingRow> rows, double[] uniforms, int from, int to,
+            int[] tokenIds, TokenLogprobs[] logprobs) {
+        int vocabSize = logits.vocabSize();
+        for (int r = from; r < to; r++) {
+            tokenIds[r] = worker.sample(logits.values(), r * vocabSize, vocabSize, rows.get(r), uniforms[r], logprobs, r);
+        }
     }
 
     /**
@@ -84,108 +137,15 @@ public final class Sampler {
     public static TokenLogprobs promptLogprobs(Logits logits, int row, int nextTokenId, int numLogprobs) {
         int vocabSize = logits.vocabSize();
         if (row < 0 || row >= logits.numRows()) throw new IllegalArgumentException("row " + row + " out of [0, " + logits.numRows() + ")");
-        checkToken(nextTokenId, vocabSize, "nextTokenId");
+        RowSampler.checkToken(nextTokenId, vocabSize, "nextTokenId");
         int n = numLogprobs == -1 ? vocabSize : numLogprobs;
         if (n < 0) throw new IllegalArgumentException("numLogprobs must be >= 0 or -1, got " + numLogprobs);
         return LogprobsCalculator.compute(logits.values(), row * vocabSize, vocabSize, nextTokenId, n, true);
     }
 
-    private int sampleRow(Logits logits, int r, SamplingRow row, TokenLogprobs[] logprobsOut) {
-        SamplingParams p = row.params();
-        int vocabSize = logits.vocabSize();
-        float[] raw = logits.values();
-        int base = r * vocabSize;
-        LogprobsMode mode = p.logprobsMode();
-        int topN = p.logprobs().isPresent() ? (p.logprobs().getAsInt() == -1 ? vocabSize : p.logprobs().getAsInt()) : -1;
-        boolean wantProcessed = topN >= 0 && mode.processed();
-
-        int token;
-        if (p.greedy() && !p.needsLogitsProcessing() && !wantProcessed) {
-            token = LogitsProcessors.argmax(raw, base, vocabSize); // exactly argmax(raw logits)
-        } else {
-            System.arraycopy(raw, base, work, 0, vocabSize);
-            process(p, row, vocabSize);
-            if (p.greedy()) {
-                token = LogitsProcessors.argmax(work, 0, vocabSize);
-            } else {
-                LogitsProcessors.applyTemperature(work, vocabSize, (float) p.temperature());
-                if (p.minP() > 0) LogitsProcessors.applyMinP(work, vocabSize, p.minP());
-                if (p.topK() > 0 && p.topK() < vocabSize) LogitsProcessors.applyTopK(work, vocabSize, p.topK(), scratch);
-                if (p.topP() < 1.0) LogitsProcessors.applyTopP(work, vocabSize, p.topP(), scratch);
-                double u = p.seed().isPresent() ? CounterRng.uniform(p.seed().getAsLong(), row.outputTokenIds().length) : random.nextDouble();
-                token = drawInverseCdf(work, vocabSize, u);
-            }
-        }
-        if (topN >= 0) {
-            logprobsOut[r] = wantProcessed
-                    ? LogprobsCalculator.compute(work, 0, vocabSize, token, topN, mode.logprobs())
-                    : LogprobsCalculator.compute(raw, base, vocabSize, token, topN, mode.logprobs());
-        }
-        return token;
-    }
-
-    /** Steps 1–3 on {@code work}: logit bias, min_tokens, penalties. */
-    private void process(SamplingParams p, SamplingRow row, int vocabSize) {
-        int[] prompt = row.promptTokenIds(), output = row.outputTokenIds();
-        if (!p.logitBias().isEmpty()) {
-            for (int id : p.logitBias().keySet()) checkToken(id, vocabSize, "logit_bias id");
-            LogitsProcessors.applyLogitBias(work, p.logitBias());
-        }
-        if (output.length < p.minTokens()) LogitsProcessors.maskTokens(work, stopTokens(p, vocabSize));
-        boolean repetition = p.repetitionPenalty() != 1.0;
-        if (repetition || p.frequencyPenalty() != 0 || p.presencePenalty() != 0) {
-            if (repetition) for (int id : prompt) checkToken(id, vocabSize, "prompt token");
-            for (int id : output) checkToken(id, vocabSize, "output token");
-            if (++stamp == 0) { // wrapped after 2^32 rows: forget every stamp
-                java.util.Arrays.fill(seen, 0);
-                stamp = 1;
-            }
-            LogitsProcessors.applyPenalties(work, p, prompt, output, seen, stamp, counts);
-        }
-    }
-
-    /** EOS ids and the request's stop_token_ids that exist in this vocabulary. */
-    private int[] stopTokens(SamplingParams p, int vocabSize) {
-        Set<Integer> ids = new LinkedHashSet<>(eosTokenIds);
-        ids.addAll(p.stopTokenIds());
-        return ids.stream().mapToInt(Integer::intValue).filter(id -> id >= 0 && id < vocabSize).toArray();
-    }
-
-    /**
-     * Inverse-CDF draw over {@code exp(x - max)}: the first id whose running weight exceeds
-     * {@code u × total}. All -Infinity (everything masked) falls back to id 0's argmax rule.
-     */
-    private int drawInverseCdf(float[] x, int vocabSize, double u) {
-        float max = LogitsProcessors.max(x, vocabSize);
-        if (max == Float.NEGATIVE_INFINITY) return 0;
-        double total = 0;
-        for (int i = 0; i < vocabSize; i++) {
-            float w = x[i] == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp(x[i] - max);
-            scratch[i] = w;
-            total += w;
-        }
-        double target = u * total, running = 0;
-        int last = -1;
-        for (int i = 0; i < vocabSize; i++) {
-            float w = scratch[i];
-            if (w == 0f) continue;
-            running += w;
-            last = i;
-            if (running > target) return i;
-        }
-        return last; // u × total rounded up to total
-    }
-
-    private void ensureCapacity(int vocabSize) {
-        if (work.length >= vocabSize) return;
-        work = new float[vocabSize];
-        scratch = new float[vocabSize];
-        seen = new int[vocabSize];
-        counts = new int[vocabSize];
-        stamp = 0;
-    }
-
-    private static void checkToken(int id, int vocabSize, String what) {
-        if (id < 0 || id >= vocabSize) throw new IllegalArgumentException(what + " " + id + " is outside the vocabulary [0, " + vocabSize + ")");
+    /** Stops the worker threads (none with one thread). */
+    @Override
+    public void close() {
+        if (pool != null) pool.shutdownNow();
     }
 }
