@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -45,13 +46,18 @@ public final class ModelConfigParser {
         } catch (IOException e) {
             throw new ModelLoadException(configJson + ": cannot read: " + e.getMessage(), e);
         }
+        return parse(text, configJson);
+    }
+
+    /** Parses config.json text; {@code source} names it in messages (e.g. a resource or a path). */
+    public static ModelConfig parse(String configJsonText, Path source) {
         Map<String, Object> json;
         try {
-            json = Json.parseObject(text);
+            json = Json.parseObject(configJsonText);
         } catch (JsonException e) {
-            throw new ModelLoadException(configJson + ": not valid JSON: " + e.getMessage(), e);
+            throw new ModelLoadException(source + ": not valid JSON: " + e.getMessage(), e);
         }
-        return parse(new JsonFields(configJson, "", json));
+        return parse(new JsonFields(source, "", json));
     }
 
     static ModelConfig parse(JsonFields c) {
@@ -195,7 +201,7 @@ public final class ModelConfigParser {
      * reads back: the random-weight test models are also loaded by transformers for goldens).
      */
     public static String toJson(ModelConfig config) {
-        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        Map<String, Object> m = new LinkedHashMap<>();
         m.put("architectures", List.of(config.architecture()));
         m.put("model_type", config.modelType());
         m.put("hidden_size", config.hiddenSize());
@@ -211,12 +217,15 @@ public final class ModelConfigParser {
         m.put("rope_theta", config.ropeTheta());
         m.put("rope_scaling", switch (config.ropeScaling()) {
             case RopeScaling.None none -> null;
-            case RopeScaling.Llama3 l -> new java.util.LinkedHashMap<>(Map.of(
-                    "rope_type", "llama3",
-                    "factor", l.factor(),
-                    "low_freq_factor", l.lowFreqFactor(),
-                    "high_freq_factor", l.highFreqFactor(),
-                    "original_max_position_embeddings", l.originalMaxPositionEmbeddings()));
+            case RopeScaling.Llama3 l -> {
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("rope_type", "llama3");
+                r.put("factor", l.factor());
+                r.put("low_freq_factor", l.lowFreqFactor());
+                r.put("high_freq_factor", l.highFreqFactor());
+                r.put("original_max_position_embeddings", l.originalMaxPositionEmbeddings());
+                yield r;
+            }
         });
         if (!config.architecture().equals("MistralForCausalLM") && !config.architecture().equals("Qwen2ForCausalLM")) {
             m.put("attention_bias", config.attentionBias());

@@ -43,6 +43,23 @@ public final class RandomModelWriter {
         return dir;
     }
 
+    /**
+     * Command line: {@code RandomModelWriter CONFIG_JSON OUT_DIR [float32|bfloat16|float16] [SEED]}
+     * writes a random-weight model of that config's shape (e.g. for the decode benchmark).
+     */
+    public static void main(String[] args) {
+        if (args.length < 2 || args.length > 4) {
+            System.err.println("usage: RandomModelWriter CONFIG_JSON OUT_DIR [float32|bfloat16|float16] [SEED]");
+            System.exit(2);
+        }
+        ModelConfig config = ModelConfigParser.parse(Path.of(args[0]));
+        if (args.length > 2) config = withDType(config, DType.fromTorchName(args[2]));
+        RandomWeights random = args.length > 3 ? new RandomWeights(Long.parseLong(args[3]), RandomWeights.DEFAULT.scale()) : RandomWeights.DEFAULT;
+        long start = System.nanoTime();
+        write(Path.of(args[1]), config, random);
+        System.err.printf("wrote %s (%s, %s) in %.1f s%n", args[1], config.architecture(), config.dtype(), (System.nanoTime() - start) / 1e9);
+    }
+
     /** {@code config} with another weight dtype. */
     public static ModelConfig withDType(ModelConfig c, DType dtype) {
         return new ModelConfig(c.architecture(), c.modelType(), c.hiddenSize(), c.intermediateSize(), c.numHiddenLayers(),

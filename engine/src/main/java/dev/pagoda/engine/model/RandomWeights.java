@@ -26,7 +26,7 @@ public record RandomWeights(long seed, double scale) {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     /** Elements per parallel chunk. */
-    private static final long CHUNK = 1 << 20;
+    private static final int CHUNK = 1 << 16;
 
     /** Element {@code index} of tensor {@code name} with {@code role}, as fp32. */
     public float value(long tensorSeed, CheckpointLayout.Role role, long index) {
@@ -50,14 +50,25 @@ public record RandomWeights(long seed, double scale) {
             throw new IllegalArgumentException(spec.name() + ": " + out.byteSize() + " bytes for " + n + " elements of " + dtype);
         }
         long tensorSeed = tensorSeed(spec.name());
+        CheckpointLayout.Role role = spec.role();
+        // Each chunk is computed into a small heap buffer and copied out in bulk: per-element
+        // accesses to a mapped segment are several times slower.
         LongStream.range(0, (n + CHUNK - 1) / CHUNK).parallel().forEach(chunk -> {
-            long end = Math.min(n, (chunk + 1) * CHUNK);
-            for (long i = chunk * CHUNK; i < end; i++) {
-                float v = value(tensorSeed, spec.role(), i);
-                switch (dtype) {
-                    case F32 -> out.setAtIndex(F32, i, v);
-                    case BF16 -> out.setAtIndex(U16, i, toBf16(v));
-                    case F16 -> out.setAtIndex(U16, i, Float.floatToFloat16(v));
+            long start = chunk * CHUNK;
+            int len = (int) Math.min(CHUNK, n - start);
+            switch (dtype) {
+                case F32 -> {
+                    float[] buf = new float[len];
+                    for (int i = 0; i < len; i++) buf[i] = value(tensorSeed, role, start + i);
+                    MemorySegment.copy(buf, 0, out, F32, start * 4, len);
+                }
+                case BF16, F16 -> {
+                    short[] buf = new short[len];
+                    for (int i = 0; i < len; i++) {
+                        float v = value(tensorSeed, role, start + i);
+                        buf[i] = dtype == DType.BF16 ? toBf16(v) : Float.floatToFloat16(v);
+                    }
+                    MemorySegment.copy(buf, 0, out, U16, start * 2, len);
                 }
             }
         });

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -54,7 +55,7 @@ public final class SafetensorsFile {
             throw new ModelLoadException(file + ": cannot map: " + e, e);
         }
         long fileSize = mapping.byteSize();
-        long headerSize = mapping.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0);
+        long headerSize = mapping.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0);
         // Unsigned in the format: a value with the top bit set reads as negative here.
         if (headerSize < 0 || headerSize > SafetensorsHeader.MAX_HEADER_SIZE) {
             throw SafetensorsHeader.fail(file, "header length " + Long.toUnsignedString(headerSize) + " exceeds the "

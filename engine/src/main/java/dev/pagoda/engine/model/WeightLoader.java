@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
@@ -89,7 +90,7 @@ public final class WeightLoader {
     }
 
     private static String filesHint(Map<String, Tensor> tensors, Function<String, String> where) {
-        Set<String> files = new java.util.TreeSet<>();
+        Set<String> files = new TreeSet<>();
         for (String n : tensors.keySet()) files.add(where.apply(n));
         return files.isEmpty() ? " (the checkpoint holds no tensors)" : " in " + String.join(", ", files);
     }

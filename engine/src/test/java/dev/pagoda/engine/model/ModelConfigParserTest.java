@@ -114,6 +114,11 @@ class ModelConfigParserTest {
     }
 
     @Test
+    void realConfigsAreReadableFromTheClasspath() {
+        assertEquals(ModelConfigParser.parse(fixture("qwen3-0.6b.json")), TinyConfigs.real("qwen3-0.6b.json"));
+    }
+
+    @Test
     void mistralV01SlidingWindowIsRejected() {
         Path f = fixture("mistral-7b-v0.1.json");
         var e = assertThrows(ModelLoadException.class, () -> ModelConfigParser.parse(f));

@@ -30,6 +30,20 @@ public final class TinyConfigs {
                 new RopeScaling.None(), true, false, true, dtype, 99, List.of(98, 97));
     }
 
+    /**
+     * A real model's config.json kept in this module's test resources ({@code configs/NAME}, e.g.
+     * {@code qwen2.5-0.5b-instruct.json}); readable from other modules through the test jar.
+     */
+    public static ModelConfig real(String name) {
+        try (var in = TinyConfigs.class.getResourceAsStream("configs/" + name)) {
+            if (in == null) throw new IllegalArgumentException("no test config configs/" + name);
+            return ModelConfigParser.parse(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8),
+                    java.nio.file.Path.of("configs", name));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     public static List<ModelConfig> all(DType dtype) {
         return List.of(llama(dtype), mistral(dtype), qwen2(dtype), qwen3(dtype));
     }
