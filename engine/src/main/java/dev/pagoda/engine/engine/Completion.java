@@ -2,10 +2,12 @@ package dev.pagoda.engine.engine;
 
 import dev.pagoda.engine.sampling.Finish;
 import dev.pagoda.engine.sampling.FinishReason;
+import dev.pagoda.engine.sampling.SamplingParams;
 import dev.pagoda.engine.sampling.StopChecker;
 import dev.pagoda.engine.sampling.TokenLogprobs;
 import dev.pagoda.engine.sequence.Sequence;
 import dev.pagoda.engine.sequence.SequenceStatus;
+import dev.pagoda.engine.tokenizer.IncrementalDetokenizer;
 import dev.pagoda.engine.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +18,7 @@ import java.util.List;
  */
 final class Completion {
     final Sequence sequence;
-    private final SequenceDetokenizer detokenizer;
+    private final IncrementalDetokenizer detokenizer;
     private final StopChecker stopChecker;
     private final StringBuilder text = new StringBuilder();
     private final List<TokenLogprobs> logprobs = new ArrayList<>();
@@ -27,7 +29,8 @@ final class Completion {
 
     Completion(Sequence sequence, Tokenizer tokenizer, StopChecker stopChecker) {
         this.sequence = sequence;
-        this.detokenizer = new SequenceDetokenizer(tokenizer, sequence.promptTokenIds(), sequence.samplingParams().skipSpecialTokens());
+        SamplingParams p = sequence.samplingParams();
+        this.detokenizer = new IncrementalDetokenizer(tokenizer, sequence.promptTokenIds(), p.skipSpecialTokens(), p.spacesBetweenSpecialTokens());
         this.stopChecker = stopChecker;
     }
 
