@@ -54,16 +54,16 @@ class ScheduleInvarianceTest {
     /** One workload: prompts (short, long, some sharing a prefix) and their sampling parameters. */
     private record Workload(List<int[]> prompts, List<SamplingParams> params, int longestSeq) {
         static Workload random(Random rnd, int vocabSize) {
-            int[] sharedPrefix = randomIds(rnd, 24, vocabSize);
+            int[] sharedPrefix = randomIds(rnd, 17, vocabSize);
             List<int[]> prompts = new ArrayList<>();
             List<SamplingParams> params = new ArrayList<>();
             int longest = 0;
             for (int i = 0; i < 7; i++) {
-                int len = switch (i % 3) { case 0 -> 1 + rnd.nextInt(4); case 1 -> 20 + rnd.nextInt(30); default -> 26 + rnd.nextInt(10); };
+                int len = switch (i % 3) { case 0 -> 1 + rnd.nextInt(4); case 1 -> 12 + rnd.nextInt(24); default -> 18 + rnd.nextInt(10); };
                 int[] p = randomIds(rnd, len, vocabSize);
                 if (i % 3 == 2) System.arraycopy(sharedPrefix, 0, p, 0, sharedPrefix.length); // a known shared prefix
                 p[0] = 1; // BOS
-                int maxTokens = 4 + rnd.nextInt(12);
+                int maxTokens = 4 + rnd.nextInt(9);
                 SamplingParams.Builder b = SamplingParams.builder().maxTokens(maxTokens).ignoreEos(true);
                 if (i == 3) b.temperature(0.9).seed(1234).n(2);       // seeded, n > 1
                 else if (i == 5) b.temperature(0.7).topK(20).seed(99); // seeded with top-k

@@ -213,10 +213,16 @@ public final class LlmEngine {
         }
         if (hasUnfinishedRequests()) throw new IllegalStateException("generate needs an idle engine");
         List<String> ids = new ArrayList<>();
-        for (int i = 0; i < promptTokenIds.size(); i++) {
-            String id = "generate-" + nextArrival + "-" + i;
-            addRequest(id, promptTokenIds.get(i), params.get(params.size() == 1 ? 0 : i), 0);
-            ids.add(id);
+        try {
+            for (int i = 0; i < promptTokenIds.size(); i++) {
+                String id = "generate-" + nextArrival + "-" + i;
+                addRequest(id, promptTokenIds.get(i), params.get(params.size() == 1 ? 0 : i), 0);
+                ids.add(id);
+            }
+        } catch (RuntimeException e) { // one bad prompt: withdraw the ones already queued, leave the engine idle
+            ids.forEach(this::abort);
+            step();
+            throw e;
         }
         Map<String, RequestOutput> finals = new HashMap<>();
         while (hasUnfinishedRequests()) {

@@ -29,6 +29,12 @@ import java.util.Map;
  *
  * <p>A hit never covers the last token of a sequence: the step must compute at least one token to
  * get the logits to sample from.
+ *
+ * <p>Blocks are registered in the prefix cache when they are <em>allocated</em> for the tokens that
+ * will fill them, as in vLLM, not after the forward pass. So a sequence admitted later in the same
+ * step (typically a sibling of an {@code n > 1} request) may hit a block whose keys and values this
+ * very forward pass writes. That is sound because a backend writes every new token's K/V of a layer
+ * before that layer's attention reads the cache (the CPU backend does; a CUDA backend must too).
  */
 public final class BlockManager {
     private final BlockPool pool;

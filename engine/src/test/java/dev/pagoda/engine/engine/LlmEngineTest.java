@@ -2,7 +2,6 @@ package dev.pagoda.engine.engine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -187,6 +186,15 @@ class LlmEngineTest {
         List<int[]> prompts = List.of(new int[] {1, 50, 51, 52, 53, 54, 55, 56}, new int[] {1, 60}, new int[] {1, 70, 71});
         List<RequestOutput> outs = e.generate(prompts, List.of(SamplingParams.builder().temperature(0).maxTokens(5).build()));
         for (int i = 0; i < 3; i++) assertArrayEquals(reference(prompts.get(i), 5), outs.get(i).outputs().getFirst().tokenIds());
-        assertNull(null);
+    }
+
+    @Test
+    void generateWithdrawsEveryPromptWhenOneIsRejected() {
+        LlmEngine e = engine(SMALL.withNumKvBlocks(8)); // 32 slots
+        SamplingParams p = SamplingParams.builder().temperature(0).maxTokens(4).build();
+        assertThrows(IllegalArgumentException.class, () -> e.generate(List.of(new int[] {1, 2}, new int[40]), List.of(p)));
+        assertTrue(!e.hasUnfinishedRequests());
+        e.checkInvariants();
+        assertEquals(1, e.generate(List.of(new int[] {1, 2}), List.of(p)).size(), "the engine is usable again");
     }
 }
