@@ -71,6 +71,10 @@ public final class LlmEngine {
         this.generationConfig = generationConfig;
         this.tokenizer = tokenizer;
         this.config = config;
+        if (config.maxModelLen() > modelConfig.maxPositionEmbeddings()) {
+            throw new IllegalArgumentException("max_model_len " + config.maxModelLen() + " exceeds the model's max_position_embeddings "
+                    + modelConfig.maxPositionEmbeddings());
+        }
         this.maxModelLen = config.maxModelLen() > 0 ? config.maxModelLen() : modelConfig.maxPositionEmbeddings();
         Set<Integer> eos = new LinkedHashSet<>(generationConfig.stopTokenIds(modelConfig));
         eos.addAll(tokenizer.eosTokenIds());
