@@ -170,7 +170,12 @@ public final class LlmEngine {
 
         long t0 = System.nanoTime();
         ScheduledBatch batch = scheduler.schedule();
-        if (batch.isEmpty()) return StepOutput.idle(outputs);
+        if (batch.isEmpty()) {
+            // With nothing running the whole pool is free, and every queued sequence fits alone (checked on add).
+            if (scheduler.hasUnfinished()) throw new IllegalStateException("nothing could be scheduled although "
+                    + scheduler.numWaiting() + " sequences wait: a scheduler bug");
+            return StepOutput.idle(outputs);
+        }
         long t1 = System.nanoTime();
         ModelRunner.Output out = modelRunner.execute(batch);
         long t2 = System.nanoTime();
