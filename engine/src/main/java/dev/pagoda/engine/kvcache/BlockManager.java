@@ -22,10 +22,11 @@ import java.util.Map;
  *
  * <p>Worked example (blockSize 4, 10 free blocks, empty cache). Sequence A has the 10-token prompt
  * {@code a0..a9}: no hit; {@code allocateSlots(A, 10)} takes blocks 0, 1, 2 and caches 0 and 1
- * (full). A finishes: {@code free(A)} appends 2, 1, 0 to the free queue (tail of the prompt first,
- * so it is evicted first). Sequence B has the prompt {@code a0..a7 b8 b9}: its first two block
- * hashes match blocks 0 and 1, so {@code getComputedBlocks(B)} returns them (8 tokens) and B
- * computes only {@code b8 b9}, in a block taken from the front of the free queue.
+ * (full). A finishes: {@code free(A)} puts the partial block 2 at the front of the free queue and
+ * appends 1, 0 at the back (tail of the prompt first, so it is evicted first): 2, 3, …, 9, 1, 0.
+ * Sequence B has the prompt {@code a0..a7 b8 b9}: its first two block hashes match blocks 0 and 1,
+ * so {@code getComputedBlocks(B)} returns them (8 tokens) and B computes only {@code b8 b9}, in the
+ * block at the front of the free queue, 2.
  *
  * <p>A hit never covers the last token of a sequence: the step must compute at least one token to
  * get the logits to sample from.

@@ -13,9 +13,10 @@ import java.util.Map;
  *       was still cached is evicted first (its hash forgotten): its old contents will be overwritten.</li>
  *   <li>{@link #touch}: a prefix-cache hit. Takes the cached blocks a new sequence reuses; a hit on
  *       a free cached block pulls it out of the free queue (O(1)).</li>
- *   <li>{@link #freeBlocks}: drops one reference of each block; blocks that nobody uses any more go
- *       to the back of the free queue <em>in the order given</em>, keeping their hash, so they can
- *       still be hit until they reach the front and are reallocated (LRU eviction).</li>
+ *   <li>{@link #freeBlocks}: drops one reference of each block; cached blocks that nobody uses any
+ *       more go to the back of the free queue <em>in the order given</em>, keeping their hash, so
+ *       they can still be hit until they reach the front and are reallocated (LRU eviction);
+ *       uncached ones go to the front, to be reused first.</li>
  *   <li>{@link #cacheFullBlock}: registers a block that has become full under its {@link BlockHash}.</li>
  * </ul>
  */
@@ -71,14 +72,22 @@ public final class BlockPool {
     }
 
     /**
-     * Drops one reference of each block. Blocks that become unused are appended to the free queue in
-     * the given order, so the first of them will be evicted first. {@link BlockManager#free} passes a
-     * sequence's blocks last to first: the tail of a prefix, which fewer prompts share, goes first.
+     * Drops one reference of each block. A block that becomes unused goes to the free queue:
+     * <ul>
+     *   <li>a cached block to the <em>back</em>, in the given order, so that the first of them is
+     *       evicted first. {@link BlockManager#free} passes a sequence's blocks last to first: the
+     *       tail of a prefix, which fewer prompts share, is evicted before its head;</li>
+     *   <li>a block without a hash (a partial last block) to the <em>front</em>: nobody can ever hit
+     *       it, so it is the cheapest to hand out (what vLLM does since it stopped evicting cached
+     *       blocks while useless ones wait).</li>
+     * </ul>
      */
     public void freeBlocks(List<KvBlock> orderedBlocks) {
         for (KvBlock b : orderedBlocks) {
             b.decrementRefCount();
-            if (b.refCount() == 0) freeBlockQueue.append(b);
+            if (b.refCount() > 0) continue;
+            if (b.blockHash() != null) freeBlockQueue.append(b);
+            else freeBlockQueue.prepend(b);
         }
     }
 

@@ -5,8 +5,8 @@ import java.util.List;
 
 /**
  * The free blocks in eviction order, as vLLM's {@code FreeKVCacheBlockQueue}: a doubly linked
- * list threaded through the blocks themselves, with the block to hand out (evict) next at the
- * front and the most recently freed block at the back.
+ * list threaded through the blocks themselves, with the block to hand out next at the front and
+ * the cached block to evict last at the back.
  *
  * <p>Why a hand-made list: reviving a cached block (a prefix-cache hit on a freed block) takes it
  * out of the <em>middle</em> of the queue. With the links inside {@link KvBlock} that is O(1) and
@@ -59,6 +59,19 @@ final class FreeKvBlockQueue {
         block.prevFree = last;
         block.nextFree = tail;
         tail.prevFree = block;
+        numFreeBlocks++;
+    }
+
+    /** Puts {@code block} at the front: it will be handed out next. */
+    void prepend(KvBlock block) {
+        if (block.prevFree != null || block.nextFree != null) {
+            throw new IllegalStateException("block " + block.blockId() + " is already in the free queue");
+        }
+        KvBlock first = head.nextFree;
+        head.nextFree = block;
+        block.prevFree = head;
+        block.nextFree = first;
+        first.prevFree = block;
         numFreeBlocks++;
     }
 

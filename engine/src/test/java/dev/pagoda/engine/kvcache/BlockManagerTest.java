@@ -81,8 +81,9 @@ class BlockManagerTest {
         assertEquals(List.of(3, 4, 5, 6, 7, 8, 9), m.pool().freeBlockIds());
 
         finish(m, a);
-        // Freed in reverse: the prompt's tail is evicted first, its head (shared by more prompts) last.
-        assertEquals(List.of(3, 4, 5, 6, 7, 8, 9, 2, 1, 0), m.pool().freeBlockIds());
+        // The partial block 2 (no hash, useless as cache) goes to the front, to be reused first; the
+        // cached ones to the back in reverse: the prompt's tail is evicted before its head.
+        assertEquals(List.of(2, 3, 4, 5, 6, 7, 8, 9, 1, 0), m.pool().freeBlockIds());
         assertEquals(2, m.pool().numCachedBlocks(), "freed blocks stay cached");
     }
 
@@ -92,15 +93,15 @@ class BlockManagerTest {
         int[] common = range(0, 8);
         Sequence a = seq(concat(common, new int[] {100, 101}));
         admit(m, a);
-        finish(m, a); // free queue: 3..9, 2, 1, 0
+        finish(m, a); // free queue: 2, 3..9, 1, 0
 
         Sequence b = seq(concat(common, new int[] {200, 201, 202}));
         ComputedBlocks hit = admit(m, b);
         assertEquals(8, hit.numComputedTokens());
-        // Blocks 0 and 1 come back out of the middle of the free queue; the new tail block is the front one (3).
-        assertArrayEquals(new int[] {0, 1, 3}, m.blockIds(b));
-        assertEquals(List.of(4, 5, 6, 7, 8, 9, 2), m.pool().freeBlockIds());
-        assertArrayEquals(new int[] {1, 1, 0, 1, 0, 0, 0, 0, 0, 0}, refCounts(m));
+        // Blocks 0 and 1 come back out of the end of the free queue; the new tail block is the front one (2).
+        assertArrayEquals(new int[] {0, 1, 2}, m.blockIds(b));
+        assertEquals(List.of(3, 4, 5, 6, 7, 8, 9), m.pool().freeBlockIds());
+        assertArrayEquals(new int[] {1, 1, 1, 0, 0, 0, 0, 0, 0, 0}, refCounts(m));
         assertEquals(new PrefixCacheStats(2, 21, 8), m.prefixCacheStats());
     }
 
@@ -118,9 +119,9 @@ class BlockManagerTest {
 
         finish(m, a); // block 2 is the only one that drops to 0
         assertArrayEquals(new int[] {1, 1, 0, 1, 0, 0, 0, 0, 0, 0}, refCounts(m));
-        assertEquals(List.of(4, 5, 6, 7, 8, 9, 2), m.pool().freeBlockIds());
+        assertEquals(List.of(2, 4, 5, 6, 7, 8, 9), m.pool().freeBlockIds());
         finish(m, b);
-        assertEquals(List.of(4, 5, 6, 7, 8, 9, 2, 3, 1, 0), m.pool().freeBlockIds());
+        assertEquals(List.of(3, 2, 4, 5, 6, 7, 8, 9, 1, 0), m.pool().freeBlockIds());
     }
 
     @Test
@@ -152,10 +153,10 @@ class BlockManagerTest {
         BlockManager m = new BlockManager(4, BS);
         Sequence a = seq(range(0, 9)); // blocks 0, 1 (cached), 2
         admit(m, a);
-        finish(m, a); // free queue: 3, 2, 1, 0
-        Sequence b = seq(range(100, 109)); // needs 3 blocks: 3, 2 and then 1 (cached: evicted)
+        finish(m, a); // free queue: 2 (uncached), 3, then the cached 1, 0
+        Sequence b = seq(range(100, 109)); // needs 3 blocks: 2, 3 and then 1 (cached: evicted)
         admit(m, b);
-        assertArrayEquals(new int[] {3, 2, 1}, m.blockIds(b));
+        assertArrayEquals(new int[] {2, 3, 1}, m.blockIds(b));
         assertEquals(List.of(0), m.pool().freeBlockIds());
         finish(m, b);
         Sequence c = seq(range(0, 9));
@@ -228,5 +229,50 @@ class BlockManagerTest {
         a.setNumComputedTokens(9);
         KvCacheInvariants.check(m, live);
         assertThrows(IllegalStateException.class, () -> KvCacheInvariants.check(m, List.of()), "blocks held by an unknown sequence");
+    }
+
+    /** vLLM's test_prefill (tests/v1/core/test_prefix_caching.py), without its null block: ids one lower. */
+    @Test
+    void vllmTestPrefill() {
+        BlockManager m = new BlockManager(10, 16);
+        int[] common = new int[48]; // three full blocks: 16 × 0, 16 × 1, 16 × 2
+        for (int i = 0; i < 48; i++) common[i] = i / 16;
+        int[] seven = new int[7], five = new int[5], six = new int[6];
+        java.util.Arrays.fill(seven, 3);
+        java.util.Arrays.fill(five, 3);
+        java.util.Arrays.fill(six, 3);
+
+        Sequence req0 = seq(concat(common, seven)); // a complete miss
+        assertEquals(0, admit(m, req0).numComputedTokens());
+        assertArrayEquals(new int[] {0, 1, 2, 3}, m.blockIds(req0));
+        for (int id = 0; id < 3; id++) assertTrue(m.pool().block(id).blockHash() != null, "full block " + id + " is cached");
+        assertEquals(null, m.pool().block(3).blockHash(), "the partial block is not");
+
+        Sequence req1 = seq(concat(common, five)); // hits the prefix while req0 still holds it
+        ComputedBlocks hit = admit(m, req1);
+        assertEquals(48, hit.numComputedTokens());
+        assertArrayEquals(new int[] {0, 1, 2, 4}, m.blockIds(req1));
+        for (int id = 0; id < 3; id++) assertEquals(2, m.pool().block(id).refCount());
+        assertEquals(5, m.numFreeBlocks());
+
+        finish(m, req0);
+        finish(m, req1);
+        assertEquals(10, m.numFreeBlocks());
+        // [partial blocks of req1 and req0 (4, 3), at the front for immediate reuse] [never used (5..9)] [common (2, 1, 0)]
+        assertEquals(List.of(4, 3, 5, 6, 7, 8, 9, 2, 1, 0), m.pool().freeBlockIds());
+
+        Sequence req2 = seq(concat(common, six)); // hits the prefix after it was freed
+        assertEquals(48, admit(m, req2).numComputedTokens());
+        assertArrayEquals(new int[] {0, 1, 2, 4}, m.blockIds(req2)); // reuses the partial block 4
+        assertEquals(6, m.numFreeBlocks());
+        finish(m, req2);
+
+        int[] nines = new int[160];
+        java.util.Arrays.fill(nines, 99);
+        Sequence req3 = seq(nines); // a miss that takes every block: the order is the eviction order
+        assertEquals(0, admit(m, req3).numComputedTokens());
+        assertArrayEquals(new int[] {4, 3, 5, 6, 7, 8, 9, 2, 1, 0}, m.blockIds(req3));
+        assertEquals(0, m.numFreeBlocks());
+        assertEquals(List.of(), m.pool().freeBlockIds());
     }
 }
