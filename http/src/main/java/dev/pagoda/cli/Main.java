@@ -18,6 +18,8 @@ public final class Main {
         Map<String, Command> c = new LinkedHashMap<>();
         c.put("generate", new GenerateCommand());
         c.put("render-chat", new RenderChatCommand());
+        c.put("tokenize", new TokenizeCommand());
+        c.put("detokenize", new DetokenizeCommand());
         return c;
     }
 
