@@ -20,6 +20,7 @@ public final class Main {
         c.put("render-chat", new RenderChatCommand());
         c.put("tokenize", new TokenizeCommand());
         c.put("detokenize", new DetokenizeCommand());
+        c.put("serve", new ServeCommand());
         return c;
     }
 

@@ -65,6 +65,14 @@ public final class CpuBackend implements ComputeBackend {
         return forwardPass.forward(batch, cache);
     }
 
+    @Override
+    public float[] forwardHiddenStates(ForwardBatch batch) {
+        requireModel();
+        if (cache == null) throw new IllegalStateException("allocateKvCache must be called before forwardHiddenStates");
+        validate(batch);
+        return forwardPass.hiddenStates(batch, cache);
+    }
+
     /** Bytes of weights one decode step reads: the memory-bandwidth bound of decoding is this ÷ bandwidth. */
     public long weightBytesPerToken() {
         requireModel();

@@ -39,6 +39,22 @@ final class LlamaForwardPass {
 
     /** Runs the model over {@code batch} (already validated against {@code cache}) and returns logits for its {@code logitsIndices}. */
     Logits forward(ForwardBatch batch, PagedKvCache cache) {
+        int numLogits = batch.logitsIndices().length;
+        finalHiddenStates(batch, cache);
+        // 6. lm_head: the scores of every vocabulary entry.   logits: [numLogits, vocabSize]
+        float[] logits = new float[numLogits * config.vocabSize()];
+        MatMul.forward(pool, ws.logitRows, numLogits, new Linear[] {weights.lmHead()}, new float[][] {logits}, ws.matmulScratch);
+        return new Logits(numLogits, config.vocabSize(), logits);
+    }
+
+    /** Steps 1–5 of {@link #forward}: the final-norm hidden states of the {@code logitsIndices} rows, {@code [numLogits, hiddenSize]} (embeddings). */
+    float[] hiddenStates(ForwardBatch batch, PagedKvCache cache) {
+        finalHiddenStates(batch, cache);
+        return java.util.Arrays.copyOf(ws.logitRows, batch.logitsIndices().length * config.hiddenSize());
+    }
+
+    /** The decoder stack and the final norm; leaves {@code ws.logitRows} = {@code [numLogits, hiddenSize]}. */
+    private void finalHiddenStates(ForwardBatch batch, PagedKvCache cache) {
         int numTokens = batch.numTokens();
         int numLogits = batch.logitsIndices().length;
         int hidden = config.hiddenSize(), inter = config.intermediateSize();
@@ -121,10 +137,5 @@ final class LlamaForwardPass {
         for (int i = 0; i < numLogits; i++) {
             VectorOps.rmsNorm(ws.logitRows, i * hidden, ws.hidden, batch.logitsIndices()[i] * hidden, weights.norm(), hidden, eps);
         }
-
-        // 6. lm_head: the scores of every vocabulary entry.   logits: [numLogits, vocabSize]
-        float[] logits = new float[numLogits * config.vocabSize()];
-        MatMul.forward(pool, ws.logitRows, numLogits, new Linear[] {weights.lmHead()}, new float[][] {logits}, ws.matmulScratch);
-        return new Logits(numLogits, config.vocabSize(), logits);
     }
 }

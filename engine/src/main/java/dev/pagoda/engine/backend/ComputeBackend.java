@@ -32,6 +32,15 @@ public interface ComputeBackend extends AutoCloseable {
     /** Runs the model over the batch, writing new K/V into the cache, and returns logits for {@code batch.logitsIndices()}. */
     Logits forward(ForwardBatch batch);
 
+    /**
+     * Like {@link #forward}, but returns the final-norm hidden states of the rows
+     * {@code batch.logitsIndices()} instead of their logits (what the lm_head would read), for
+     * embeddings: {@code [numLogits, hiddenSize]} row-major fp32. Backends that cannot do it throw.
+     */
+    default float[] forwardHiddenStates(ForwardBatch batch) {
+        throw new UnsupportedOperationException("the " + name() + " backend does not return hidden states (embeddings)");
+    }
+
     /** Frees weights copies and the cache. */
     @Override
     void close();

@@ -48,6 +48,11 @@ public final class AsyncLlmEngine implements AutoCloseable {
         inbox.add(new Abort(requestId));
     }
 
+    /** False once the engine thread has stopped (after {@link #close} or a failure): a server's health check. */
+    public boolean isRunning() {
+        return thread.isAlive();
+    }
+
     /** Stops the engine thread after aborting everything in flight. */
     @Override
     public void close() throws InterruptedException {

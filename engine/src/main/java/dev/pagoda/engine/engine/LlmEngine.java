@@ -96,6 +96,8 @@ public final class LlmEngine {
     public Tokenizer tokenizer() { return tokenizer; }
     public PrefixCacheStats prefixCacheStats() { return blockManager.prefixCacheStats(); }
     public long numPreemptions() { return scheduler.numPreemptions(); }
+    /** Fraction of KV blocks in use, in [0, 1] (vLLM's kv_cache_usage_perc). */
+    public double kvCacheUsage() { return blockManager.usage(); }
     public boolean hasUnfinishedRequests() { return !requests.isEmpty() || !abortedSinceLastStep.isEmpty(); }
 
     /** Tokenizes {@code prompt} (with the tokenizer's special tokens, e.g. BOS) and queues it. */

@@ -1,0 +1,184 @@
+package dev.pagoda.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pagoda.engine.engine.CompletionOutput;
+import dev.pagoda.engine.engine.RequestOutput;
+import dev.pagoda.engine.sampling.SamplingParams;
+import dev.pagoda.engine.sampling.TokenLogprobs;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * POST /v1/completions. The prompt is a string, a list of strings, a list of token ids or a list
+ * of such lists; every prompt gets {@code n} choices, numbered prompt by prompt
+ * ({@code index = promptIndex * n + i}), as OpenAI and vLLM do.
+ */
+final class CompletionsHandler {
+    private final ServerContext server;
+
+    CompletionsHandler(ServerContext server) {
+        this.server = server;
+    }
+
+    void handle(Context ctx) throws Exception {
+        ServingModel model = server.model();
+        ObjectMapper mapper = server.mapper();
+        JsonBody body = JsonBody.parse(mapper, ctx.bodyAsBytes());
+        model.checkModel(body.string("model", null));
+        if (body.has("suffix")) throw ApiError.badRequest("suffix is not currently supported", "suffix");
+        boolean stream = body.bool("stream", false);
+        boolean echo = body.bool("echo", false);
+        JsonBody streamOptions = body.object("stream_options");
+        boolean includeUsage = streamOptions != null && streamOptions.bool("include_usage", false);
+        int priority = body.integer("priority") == null ? 0 : body.integer("priority");
+        List<int[]> prompts = prompts(body.get("prompt"), model);
+        SamplingParams params = SamplingRequest.parse(body, SamplingRequest.Endpoint.COMPLETIONS, model);
+        if (echo && params.logprobs().isPresent()) {
+            throw ApiError.badRequest("echo together with logprobs needs prompt logprobs, which this server does not support yet.", "echo");
+        }
+        SamplingRequest.checkLength(prompts, params, model.maxModelLen(), "prompt");
+        List<String> echoed = new ArrayList<>();
+        for (int[] p : prompts) echoed.add(echo ? model.tokenizer().decode(p, params.skipSpecialTokens()) : "");
+
+        String id = "cmpl-" + Ids.random();
+        long created = System.currentTimeMillis() / 1000;
+        server.admit();
+        try {
+            GenerationRun run = new GenerationRun(model.engine(), server.metrics(), id, prompts, params, priority);
+            Responder responder = new Responder(model, id, created, prompts, params.n(), echoed);
+            if (stream) server.streamRun(ctx, run, responder, includeUsage);
+            else server.awaitRun(ctx, run, responder::response);
+        } finally {
+            server.release();
+        }
+    }
+
+    /** Reads {@code prompt} in any of its four shapes into token id lists. */
+    static List<int[]> prompts(JsonNode prompt, ServingModel model) {
+        if (prompt == null) throw ApiError.badRequest("Field 'prompt' is required.", "prompt");
+        List<int[]> out = new ArrayList<>();
+        if (prompt.isTextual()) {
+            out.add(model.tokenizer().encode(prompt.textValue(), true));
+        } else if (prompt.isArray() && !prompt.isEmpty()) {
+            JsonNode first = prompt.get(0);
+            if (first.isTextual()) {
+                for (JsonNode p : prompt) {
+                    if (!p.isTextual()) throw ApiError.badRequest("Field 'prompt' mixes strings and other values.", "prompt");
+                    out.add(model.tokenizer().encode(p.textValue(), true));
+                }
+            } else if (first.isIntegralNumber()) {
+                out.add(tokenIds(prompt, model));
+            } else if (first.isArray()) {
+                for (JsonNode p : prompt) {
+                    if (!p.isArray() || p.isEmpty()) throw ApiError.badRequest("Field 'prompt' must be a list of non-empty token id lists.", "prompt");
+                    out.add(tokenIds(p, model));
+                }
+            } else {
+                throw JsonBody.wrongType("prompt", "a string, a list of strings, a list of token ids or a list of token id lists", prompt);
+            }
+        } else {
+            throw JsonBody.wrongType("prompt", "a string, a list of strings, a list of token ids or a list of token id lists", prompt);
+        }
+        return out;
+    }
+
+    private static int[] tokenIds(JsonNode list, ServingModel model) {
+        int vocab = model.modelConfig().vocabSize();
+        int[] ids = new int[list.size()];
+        for (int i = 0; i < ids.length; i++) {
+            JsonNode v = list.get(i);
+            if (!v.isIntegralNumber() || !v.canConvertToInt()) throw JsonBody.wrongType("prompt", "token ids (integers)", v);
+            ids[i] = v.intValue();
+            if (ids[i] < 0 || ids[i] >= vocab) throw ApiError.badRequest("Token id " + ids[i] + " is out of vocabulary (size " + vocab + ").", "prompt");
+        }
+        return ids;
+    }
+
+    /** Turns engine outputs into this endpoint's response and chunks. */
+    private static final class Responder implements ServerContext.StreamFormat {
+        private final ServingModel model;
+        private final String id;
+        private final long created;
+        private final List<int[]> prompts;
+        private final int n;
+        private final List<String> echoed;
+        private final int[] sentChars;       // [numPrompts * n] text characters sent so far (for logprob offsets)
+        private final int[] sentLogprobs;    // [numPrompts * n] logprob entries sent so far
+        private final boolean[] sentFinish;  // [numPrompts * n]
+        private final int[] completionTokens; // [numPrompts * n]
+
+        Responder(ServingModel model, String id, long created, List<int[]> prompts, int n, List<String> echoed) {
+            this.model = model;
+            this.id = id;
+            this.created = created;
+            this.prompts = prompts;
+            this.n = n;
+            this.echoed = echoed;
+            int k = prompts.size() * n;
+            sentChars = new int[k];
+            sentLogprobs = new int[k];
+            sentFinish = new boolean[k];
+            completionTokens = new int[k];
+        }
+
+        /** The chunks one engine output of prompt {@code p} becomes (one per choice that changed). */
+        @Override
+        public List<Object> chunks(int p, RequestOutput o) {
+            List<Object> chunks = new ArrayList<>();
+            for (CompletionOutput c : o.outputs()) {
+                int index = p * n + c.index();
+                completionTokens[index] = c.tokenIds().length;
+                boolean finishing = c.finished() && !sentFinish[index];
+                if (c.numNewTokens() == 0 && c.textDelta().isEmpty() && !finishing) continue;
+                String text = c.textDelta();
+                if (sentChars[index] == 0 && sentLogprobs[index] == 0 && !echoed.get(p).isEmpty()) text = echoed.get(p) + text;
+                CompletionWire.Logprobs lp = null;
+                if (!c.logprobs().isEmpty() || sentLogprobs[index] > 0) {
+                    List<TokenLogprobs> fresh = c.logprobs().subList(sentLogprobs[index], c.logprobs().size());
+                    lp = LogprobsFormat.completion(model.tokenizer(), fresh, sentChars[index]);
+                    sentLogprobs[index] = c.logprobs().size();
+                }
+                sentChars[index] += text.length();
+                if (finishing) sentFinish[index] = true;
+                chunks.add(new CompletionWire.Response(id, "text_completion", created, model.name(),
+                        List.of(new CompletionWire.Choice(index, text, lp, finishing ? c.finishReason().wireName() : null,
+                                finishing ? c.stopReason() : null)),
+                        ServerContext.SYSTEM_FINGERPRINT, null));
+            }
+            return chunks;
+        }
+
+        @Override
+        public Object usageChunk() {
+            return new CompletionWire.Response(id, "text_completion", created, model.name(), List.of(),
+                    ServerContext.SYSTEM_FINGERPRINT, usage());
+        }
+
+        private Usage usage() {
+            int promptTokens = 0, generated = 0;
+            for (int[] p : prompts) promptTokens += p.length;
+            for (int t : completionTokens) generated += t;
+            return Usage.of(promptTokens, generated);
+        }
+
+        /** The whole response from each prompt's final output. */
+        Object response(RequestOutput[] finals) {
+            List<CompletionWire.Choice> choices = new ArrayList<>();
+            for (int p = 0; p < finals.length; p++) {
+                for (CompletionOutput c : finals[p].outputs()) {
+                    int index = p * n + c.index();
+                    completionTokens[index] = c.tokenIds().length;
+                    String prefix = echoed.get(p);
+                    CompletionWire.Logprobs lp = c.logprobs().isEmpty() ? null
+                            : LogprobsFormat.completion(model.tokenizer(), c.logprobs(), prefix.length());
+                    choices.add(new CompletionWire.Choice(index, prefix + c.text(), lp, c.finishReason().wireName(), c.stopReason()));
+                }
+            }
+            return new CompletionWire.Response(id, "text_completion", created, model.name(), choices,
+                    ServerContext.SYSTEM_FINGERPRINT, usage());
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package dev.pagoda.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pagoda.engine.engine.RequestOutput;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * State shared by the routes: the JSON mapper, the model once it is loaded, the metrics, and the
+ * admission count that turns an overfull server into 503s instead of an unbounded queue. Also the
+ * two ways a generation request is answered: {@link #awaitRun} (one JSON body) and
+ * {@link #streamRun} (server-sent events).
+ */
+final class ServerContext {
+    static final String SYSTEM_FINGERPRINT = "fp_pagoda";
+
+    /** How a streaming endpoint turns engine outputs into chunks. */
+    interface StreamFormat {
+        /** Chunks sent before any output (chat: the assistant role of every choice). */
+        default List<Object> opening() { return List.of(); }
+
+        /** The chunks one output of prompt {@code promptIndex} becomes. */
+        List<Object> chunks(int promptIndex, RequestOutput output);
+
+        /** The final {@code choices: []} chunk carrying usage (stream_options.include_usage). */
+        Object usageChunk();
+    }
+
+    enum State { LOADING, READY, STOPPING }
+
+    private final ObjectMapper mapper;
+    private final ServerConfig config;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile ServingModel model;
+    private volatile ServerMetrics metrics;
+    private volatile State state = State.LOADING;
+
+    ServerContext(ObjectMapper mapper, ServerConfig config) {
+        this.mapper = mapper;
+        this.config = config;
+    }
+
+    ObjectMapper mapper() { return mapper; }
+    ServerConfig config() { return config; }
+    ServerMetrics metrics() { return metrics; }
+    State state() { return state; }
+    int inFlight() { return inFlight.get(); }
+
+    /** The model, or a 503 while it is still loading. */
+    ServingModel model() {
+        ServingModel m = model;
+        if (m == null) throw ApiError.unavailable("The model is still loading; try again shortly.", "model_loading");
+        return m;
+    }
+
+    ServingModel modelOrNull() {
+        return model;
+    }
+
+    void ready(ServingModel model, ServerMetrics metrics) {
+        this.metrics = metrics;
+        this.model = model;
+        this.state = State.READY;
+    }
+
+    void stopping() {
+        state = State.STOPPING;
+    }
+
+    /** True when the server can serve: loaded, not shutting down, engine thread alive. */
+    boolean healthy() {
+        ServingModel m = model;
+        return state == State.READY && m != null && m.engine().isRunning();
+    }
+
+    /** Counts a generation request in; 503 when shutting down, when the engine is dead, or when too many are in flight. */
+    void admit() {
+        if (state == State.STOPPING) throw ApiError.unavailable("The server is shutting down.", "server_shutting_down");
+        if (!model().engine().isRunning()) throw ApiError.unavailable("The engine has stopped; the server cannot generate.", "engine_dead");
+        if (inFlight.incrementAndGet() > config.maxQueuedRequests()) {
+            inFlight.decrementAndGet();
+            throw ApiError.unavailable("The server is overloaded: " + config.maxQueuedRequests()
+                    + " requests are already in flight (--max-queued-requests). Retry later.", "server_overloaded");
+        }
+    }
+
+    void release() {
+        inFlight.decrementAndGet();
+    }
+
+    /** Waits for every prompt's final output and answers with one JSON body. */
+    void awaitRun(Context ctx, GenerationRun run, Function<RequestOutput[], Object> response) throws InterruptedException {
+        RequestOutput[] finals = new RequestOutput[run.numPrompts()];
+        try (DisconnectWatch watch = DisconnectWatch.start(ctx, run::abort)) {
+            for (GenerationRun.Event e; (e = run.next()) != null; ) {
+                if (e.failure() != null) {
+                    run.abort();
+                    throw failure(e.failure());
+                }
+                if (e.output().finished()) finals[e.promptIndex()] = e.output();
+            }
+            if (watch.disconnected()) return; // nobody to answer
+        } catch (InterruptedException e) {
+            run.abort();
+            throw e;
+        }
+        json(ctx, 200, response.apply(finals));
+    }
+
+    /** Streams chunks as the engine produces them; a client that goes away aborts the run. */
+    void streamRun(Context ctx, GenerationRun run, StreamFormat format, boolean includeUsage) throws InterruptedException {
+        try {
+            SseStream sse = new SseStream(ctx, mapper);
+            for (Object c : format.opening()) sse.send(c);
+            for (GenerationRun.Event e; (e = run.next()) != null; ) {
+                if (e.failure() != null) {
+                    run.abort();
+                    sse.sendError(failure(e.failure()));
+                    sse.done();
+                    return;
+                }
+                for (Object c : format.chunks(e.promptIndex(), e.output())) sse.send(c);
+            }
+            if (includeUsage) sse.send(format.usageChunk());
+            sse.done();
+        } catch (IOException clientGone) {
+            run.abort();
+        } catch (InterruptedException e) {
+            run.abort();
+            throw e;
+        }
+    }
+
+    /** An engine-side failure as an API error: a rejected request is the client's fault (400), anything else ours. */
+    static ApiError failure(RuntimeException e) {
+        if (e instanceof ApiError a) return a;
+        if (e instanceof IllegalArgumentException) return ApiError.badRequest(e.getMessage(), null);
+        return ApiError.internal("The engine failed: " + e.getMessage());
+    }
+
+    void json(Context ctx, int status, Object body) {
+        try {
+            byte[] bytes = mapper.writeValueAsBytes(body);
+            ctx.status(status).contentType("application/json").result(bytes);
+        } catch (IOException e) {
+            throw ApiError.internal("could not write the response: " + e.getMessage());
+        }
+    }
+}
