@@ -40,7 +40,7 @@ final class ChatCompletionsHandler {
         server.admit();
         try {
             GenerationRun run = new GenerationRun(model.engine(), server.metrics(), id, List.of(prompt), params, priority);
-            Responder responder = new Responder(model, id, created, prompt.length, params.n());
+            Responder responder = new Responder(model, id, created, prompt, params.n());
             if (stream) server.streamRun(ctx, run, responder, includeUsage);
             else server.awaitRun(ctx, run, responder::response);
         } finally {
@@ -115,17 +115,19 @@ final class ChatCompletionsHandler {
         private final ServingModel model;
         private final String id;
         private final long created;
+        private final int[] prompt;
         private final int promptTokens;
         private final int n;
         private final int[] sentLogprobs;
         private final boolean[] sentFinish;
         private final int[] completionTokens;
 
-        Responder(ServingModel model, String id, long created, int promptTokens, int n) {
+        Responder(ServingModel model, String id, long created, int[] prompt, int n) {
             this.model = model;
             this.id = id;
             this.created = created;
-            this.promptTokens = promptTokens;
+            this.prompt = prompt;
+            this.promptTokens = prompt.length;
             this.n = n;
             sentLogprobs = new int[n];
             sentFinish = new boolean[n];
@@ -154,7 +156,7 @@ final class ChatCompletionsHandler {
                 ChatWire.Logprobs lp = null;
                 if (c.logprobs().size() > sentLogprobs[i]) {
                     List<TokenLogprobs> fresh = c.logprobs().subList(sentLogprobs[i], c.logprobs().size());
-                    lp = LogprobsFormat.chat(model.tokenizer(), fresh);
+                    lp = LogprobsFormat.chat(model.tokenizer(), new LogprobsFormat.Context(prompt, c.tokenIds()), sentLogprobs[i], fresh);
                     sentLogprobs[i] = c.logprobs().size();
                 }
                 if (finishing) sentFinish[i] = true;
@@ -177,7 +179,7 @@ final class ChatCompletionsHandler {
             int generated = 0;
             for (CompletionOutput c : finals[0].outputs()) {
                 generated += c.tokenIds().length;
-                ChatWire.Logprobs lp = c.logprobs().isEmpty() ? null : LogprobsFormat.chat(model.tokenizer(), c.logprobs());
+                ChatWire.Logprobs lp = c.logprobs().isEmpty() ? null : LogprobsFormat.chat(model.tokenizer(), new LogprobsFormat.Context(prompt, c.tokenIds()), 0, c.logprobs());
                 choices.add(new ChatWire.Choice(c.index(), new ChatWire.Message("assistant", c.text(), null), lp,
                         c.finishReason().wireName(), c.stopReason()));
             }

@@ -138,7 +138,8 @@ final class CompletionsHandler {
                 CompletionWire.Logprobs lp = null;
                 if (!c.logprobs().isEmpty() || sentLogprobs[index] > 0) {
                     List<TokenLogprobs> fresh = c.logprobs().subList(sentLogprobs[index], c.logprobs().size());
-                    lp = LogprobsFormat.completion(model.tokenizer(), fresh, sentChars[index]);
+                    lp = LogprobsFormat.completion(model.tokenizer(), new LogprobsFormat.Context(prompts.get(p), c.tokenIds()),
+                            sentLogprobs[index], fresh, sentChars[index]);
                     sentLogprobs[index] = c.logprobs().size();
                 }
                 sentChars[index] += text.length();
@@ -173,7 +174,8 @@ final class CompletionsHandler {
                     completionTokens[index] = c.tokenIds().length;
                     String prefix = echoed.get(p);
                     CompletionWire.Logprobs lp = c.logprobs().isEmpty() ? null
-                            : LogprobsFormat.completion(model.tokenizer(), c.logprobs(), prefix.length());
+                            : LogprobsFormat.completion(model.tokenizer(), new LogprobsFormat.Context(prompts.get(p), c.tokenIds()), 0,
+                                    c.logprobs(), prefix.length());
                     choices.add(new CompletionWire.Choice(index, prefix + c.text(), lp, c.finishReason().wireName(), c.stopReason()));
                 }
             }

@@ -9,9 +9,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The engine's {@link TokenLogprobs} in each endpoint's own format. A token's text is the
- * tokenizer's decoding of that one token (as vLLM); -inf (a masked token) is reported as -9999.0,
- * since JSON has no infinity.
+ * The engine's {@link TokenLogprobs} in each endpoint's own format. A token's text is what it adds
+ * to the text after the tokens before it (decoding a SentencePiece token alone would lose its
+ * leading space), so the tokens of a completion concatenate to its text. -inf (a masked token) is
+ * reported as -9999.0, since JSON has no infinity.
  */
 final class LogprobsFormat {
     private LogprobsFormat() {}
@@ -20,25 +21,51 @@ final class LogprobsFormat {
         return Float.isFinite(logprob) ? logprob : -9999.0;
     }
 
-    static String tokenText(Tokenizer tokenizer, int id) {
-        return tokenizer.decode(new int[] {id}, false);
+    /** Tokens of context used to decode a token in place. */
+    private static final int CONTEXT = 4;
+
+    /** The text {@code id} adds after {@code context} (up to {@value #CONTEXT} tokens ending at {@code end}). */
+    static String tokenText(Tokenizer tokenizer, int[] context, int end, int id) {
+        int start = Math.max(0, end - CONTEXT);
+        int[] before = java.util.Arrays.copyOfRange(context, start, end);
+        int[] with = java.util.Arrays.copyOf(before, before.length + 1);
+        with[before.length] = id;
+        String a = tokenizer.decode(before, false), b = tokenizer.decode(with, false);
+        return b.startsWith(a) ? b.substring(a.length()) : tokenizer.decode(new int[] {id}, false);
+    }
+
+    /**
+     * The tokens before output position {@code i}: the prompt's then the output's.
+     * @param promptIds {@code [numPromptTokens]}  @param outputIds {@code [numOutputTokens]}
+     */
+    record Context(int[] promptIds, int[] outputIds) {
+        String text(Tokenizer tokenizer, int i, int id) {
+            if (i >= CONTEXT || i >= 1 && promptIds.length == 0) return tokenText(tokenizer, outputIds, i, id);
+            int[] joined = new int[Math.min(promptIds.length, CONTEXT) + i];
+            int fromPrompt = joined.length - i;
+            System.arraycopy(promptIds, promptIds.length - fromPrompt, joined, 0, fromPrompt);
+            System.arraycopy(outputIds, 0, joined, fromPrompt, i);
+            return tokenText(tokenizer, joined, joined.length, id);
+        }
     }
 
     /** Completions format; offsets count from {@code startOffset} (the text already returned before these tokens). */
-    static CompletionWire.Logprobs completion(Tokenizer tokenizer, List<TokenLogprobs> entries, int startOffset) {
+    static CompletionWire.Logprobs completion(Tokenizer tokenizer, Context ctx, int first, List<TokenLogprobs> entries, int startOffset) {
         List<Integer> offsets = new ArrayList<>();
         List<Double> logprobs = new ArrayList<>();
         List<String> tokens = new ArrayList<>();
         List<Map<String, Double>> tops = new ArrayList<>();
         int offset = startOffset;
-        for (TokenLogprobs e : entries) {
-            String text = tokenText(tokenizer, e.tokenId());
+        for (int k = 0; k < entries.size(); k++) {
+            TokenLogprobs e = entries.get(k);
+            int pos = first + k;
+            String text = ctx.text(tokenizer, pos, e.tokenId());
             offsets.add(offset);
             offset += text.length();
             tokens.add(text);
             logprobs.add(finite(e.logprob()));
             Map<String, Double> top = new LinkedHashMap<>();
-            for (int j = 0; j < e.numTop(); j++) top.putIfAbsent(tokenText(tokenizer, e.topTokenIds()[j]), finite(e.topLogprobs()[j]));
+            for (int j = 0; j < e.numTop(); j++) top.putIfAbsent(ctx.text(tokenizer, pos, e.topTokenIds()[j]), finite(e.topLogprobs()[j]));
             top.putIfAbsent(text, finite(e.logprob())); // the sampled token is always listed (vLLM)
             tops.add(top);
         }
@@ -46,13 +73,15 @@ final class LogprobsFormat {
     }
 
     /** Chat format: {@code {"content": [{token, logprob, bytes, top_logprobs}]}}. */
-    static ChatWire.Logprobs chat(Tokenizer tokenizer, List<TokenLogprobs> entries) {
+    static ChatWire.Logprobs chat(Tokenizer tokenizer, Context ctx, int first, List<TokenLogprobs> entries) {
         List<ChatWire.TokenLogprob> content = new ArrayList<>();
-        for (TokenLogprobs e : entries) {
-            String text = tokenText(tokenizer, e.tokenId());
+        for (int k = 0; k < entries.size(); k++) {
+            TokenLogprobs e = entries.get(k);
+            int pos = first + k;
+            String text = ctx.text(tokenizer, pos, e.tokenId());
             List<ChatWire.TopLogprob> top = new ArrayList<>();
             for (int j = 0; j < e.numTop(); j++) {
-                String t = tokenText(tokenizer, e.topTokenIds()[j]);
+                String t = ctx.text(tokenizer, pos, e.topTokenIds()[j]);
                 top.add(new ChatWire.TopLogprob(t, finite(e.topLogprobs()[j]), bytes(t)));
             }
             content.add(new ChatWire.TokenLogprob(text, finite(e.logprob()), bytes(text), top));
