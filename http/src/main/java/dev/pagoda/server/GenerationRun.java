@@ -64,7 +64,7 @@ final class GenerationRun {
         return finished.length;
     }
 
-    boolean done() {
+    synchronized boolean done() {
         return numFinished == finished.length;
     }
 
@@ -85,8 +85,9 @@ final class GenerationRun {
         return e;
     }
 
-    private void record(Event e) {
+    private synchronized void record(Event e) {
         int i = e.promptIndex();
+        if (finished[i]) return; // aborted meanwhile
         if (e.failure() != null || e.output() == null) {
             if (!finished[i]) {
                 finished[i] = true;
@@ -118,8 +119,18 @@ final class GenerationRun {
         }
     }
 
-    /** Withdraws every unfinished prompt (its KV blocks are freed at the engine's next step). */
-    void abort() {
-        for (int i = 0; i < streams.size(); i++) if (!finished[i]) engine.abort(streams.get(i).requestId());
+    /**
+     * Withdraws every unfinished prompt (its KV blocks are freed at the engine's next step) and
+     * counts it as finished with reason {@code abort}; later outputs are not awaited.
+     */
+    synchronized void abort() {
+        long now = System.nanoTime();
+        for (int i = 0; i < streams.size(); i++) {
+            if (finished[i]) continue;
+            engine.abort(streams.get(i).requestId());
+            metrics.onFinished("abort", (now - arrivalNanos) / 1e9, 0, numGenerated[i]);
+            finished[i] = true;
+            numFinished++;
+        }
     }
 }

@@ -1,0 +1,198 @@
+package dev.pagoda.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Wire-level checks: SSE framing, error bodies, vLLM's extra routes, metrics, client disconnects. */
+class RawHttpTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static PagodaServer server;
+    private static HttpClient http;
+    private static int port;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = TestServers.start();
+        port = server.port();
+        http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) server.close();
+    }
+
+    private static HttpResponse<String> post(String path, String json) throws Exception {
+        return TestServers.post(http, port, path, json);
+    }
+
+    /** Asserts an OpenAI error object and returns its "error" member. */
+    private static JsonNode error(HttpResponse<String> r, int status) throws Exception {
+        assertEquals(status, r.statusCode(), r.body());
+        JsonNode e = JSON.readTree(r.body()).get("error");
+        assertTrue(e.get("message").isTextual());
+        assertTrue(e.get("type").isTextual());
+        assertTrue(e.has("param"));
+        assertTrue(e.get("code").isNull() || e.get("code").isTextual(), "code must be a string or null: " + e);
+        return e;
+    }
+
+    @Test
+    void sseFramingIsDataLinesThenDone() throws Exception {
+        HttpResponse<String> r = post("/v1/completions",
+                "{\"prompt\": \"Once upon a time\", \"max_tokens\": 6, \"temperature\": 0, \"stream\": true, \"stream_options\": {\"include_usage\": true}}");
+        assertEquals(200, r.statusCode());
+        assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("text/event-stream"));
+        assertTrue(r.headers().firstValue("content-encoding").isEmpty());
+        assertTrue(r.body().endsWith("data: [DONE]\n\n"), r.body());
+        String[] frames = r.body().split("\n\n");
+        StringBuilder text = new StringBuilder();
+        JsonNode last = null;
+        for (int i = 0; i < frames.length - 1; i++) {
+            assertTrue(frames[i].startsWith("data: {"), frames[i]);
+            assertFalse(frames[i].contains("\nevent:"));
+            last = JSON.readTree(frames[i].substring(6));
+            for (JsonNode c : last.get("choices")) text.append(c.get("text").asText());
+        }
+        assertEquals(0, last.get("choices").size()); // the usage-only chunk
+        assertEquals(6, last.get("usage").get("completion_tokens").asInt());
+        JsonNode whole = JSON.readTree(post("/v1/completions", "{\"prompt\": \"Once upon a time\", \"max_tokens\": 6, \"temperature\": 0}").body());
+        assertEquals(whole.get("choices").get(0).get("text").asText(), text.toString());
+    }
+
+    @Test
+    void streamsEvenWhenTheClientAcceptsJson() throws Exception {
+        var req = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+                .header("Content-Type", "application/json").header("Accept", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                        "{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}], \"max_tokens\": 3, \"stream\": true}")).build();
+        HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+        assertTrue(r.body().startsWith("data: {"), r.body());
+        assertTrue(r.body().contains("\"role\":\"assistant\""));
+        assertTrue(r.body().endsWith("data: [DONE]\n\n"));
+    }
+
+    @Test
+    void promptShapesAndEcho() throws Exception {
+        JsonNode ids = JSON.readTree(post("/tokenize", "{\"prompt\": \"Once upon a time\"}").body());
+        assertEquals(ids.get("count").asInt(), ids.get("tokens").size());
+        assertEquals(512, ids.get("max_model_len").asInt());
+        String tokens = ids.get("tokens").toString();
+        JsonNode byText = JSON.readTree(post("/completions", "{\"prompt\": \"Once upon a time\", \"max_tokens\": 5, \"temperature\": 0}").body());
+        JsonNode byIds = JSON.readTree(post("/v1/completions", "{\"prompt\": " + tokens + ", \"max_tokens\": 5, \"temperature\": 0}").body());
+        assertEquals(byText.get("choices").get(0).get("text"), byIds.get("choices").get(0).get("text"));
+        JsonNode batch = JSON.readTree(post("/v1/completions", "{\"prompt\": [" + tokens + ", [1, 400]], \"max_tokens\": 3, \"temperature\": 0, \"n\": 1}").body());
+        assertEquals(2, batch.get("choices").size());
+        JsonNode strings = JSON.readTree(post("/v1/completions", "{\"prompt\": [\"A\", \"B\", \"C\"], \"max_tokens\": 2, \"temperature\": 0}").body());
+        assertEquals(3, strings.get("choices").size());
+        assertEquals(2, strings.get("choices").get(2).get("index").asInt());
+        JsonNode echo = JSON.readTree(post("/v1/completions", "{\"prompt\": \"Once upon a time\", \"max_tokens\": 5, \"temperature\": 0, \"echo\": true}").body());
+        assertEquals("Once upon a time" + byText.get("choices").get(0).get("text").asText(), echo.get("choices").get(0).get("text").asText());
+        JsonNode detok = JSON.readTree(post("/detokenize", "{\"tokens\": " + tokens + "}").body());
+        assertEquals("<s> Once upon a time", detok.get("prompt").asText()); // special tokens kept, as vLLM (HF decode)
+    }
+
+    @Test
+    void errorBodies() throws Exception {
+        assertNull(error(post("/v1/completions", "{not json"), 400).get("param").textValue());
+        assertEquals("max_tokens", error(post("/v1/completions", "{\"prompt\": \"x\", \"max_tokens\": \"ten\"}"), 400).get("param").asText());
+        assertEquals("prompt", error(post("/v1/completions", "{\"prompt\": {\"a\": 1}}"), 400).get("param").asText());
+        assertEquals("prompt", error(post("/v1/completions", "{\"prompt\": [1, 99999]}"), 400).get("param").asText());
+        assertEquals("messages", error(post("/v1/chat/completions", "{\"messages\": \"hi\"}"), 400).get("param").asText());
+        assertEquals("stream", error(post("/v1/completions", "{\"prompt\": \"x\", \"stream\": \"yes\"}"), 400).get("param").asText());
+        assertEquals("n", error(post("/v1/completions", "{\"prompt\": \"x\", \"n\": 0}"), 400).get("param").asText());
+        JsonNode tooLong = error(post("/v1/completions", "{\"prompt\": " + java.util.Collections.nCopies(600, 5) + "}"), 400);
+        assertTrue(tooLong.get("message").asText().startsWith("This model's maximum context length is 512 tokens. However, your request has 600 input tokens."),
+                tooLong.toString());
+        assertEquals("model_not_found", error(post("/v1/completions", "{\"model\": \"gpt-4\", \"prompt\": \"x\"}"), 404).get("code").asText());
+        error(TestServers.get(http, port, "/v1/nothing-here"), 404);
+    }
+
+    @Test
+    void healthVersionAndMetrics() throws Exception {
+        assertEquals(200, TestServers.get(http, port, "/health").statusCode());
+        assertEquals("0.1.0", JSON.readTree(TestServers.get(http, port, "/version").body()).get("version").asText());
+        post("/v1/completions", "{\"prompt\": \"Hello\", \"max_tokens\": 4}");
+        String m = TestServers.get(http, port, "/metrics").body();
+        for (String name : List.of("vllm:num_requests_running", "vllm:num_requests_waiting", "vllm:kv_cache_usage_perc",
+                "vllm:prefix_cache_queries_total", "vllm:prefix_cache_hits_total", "vllm:prompt_tokens_total", "vllm:generation_tokens_total",
+                "vllm:time_to_first_token_seconds_count", "vllm:inter_token_latency_seconds_count", "vllm:e2e_request_latency_seconds_count",
+                "vllm:request_success_total")) {
+            assertFalse(Double.isNaN(TestServers.metric(m, name)), name + " missing from\n" + m);
+        }
+        assertTrue(TestServers.metric(m, "vllm:generation_tokens_total") >= 4);
+    }
+
+    /** Sends a raw HTTP request, reads {@code readLines} lines of the response (0: none), then drops the connection. */
+    private static List<String> sendAndHangUp(String path, String body, int readLines) throws Exception {
+        List<String> lines = new ArrayList<>();
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            OutputStream out = s.getOutputStream();
+            byte[] b = body.getBytes(StandardCharsets.UTF_8);
+            out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: " + b.length
+                    + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(b);
+            out.flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+            for (int i = 0; i < readLines; i++) lines.add(in.readLine());
+            if (readLines == 0) Thread.sleep(300); // let it reach the engine
+        }
+        return lines;
+    }
+
+    private static double aborted() throws Exception {
+        for (String line : TestServers.get(http, port, "/metrics").body().split("\n")) {
+            if (line.startsWith("vllm:request_success_total{") && line.contains("finished_reason=\"abort\"")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return 0;
+    }
+
+    /** Waits until the request was aborted, nothing runs and no KV block is in use (as /metrics reports). */
+    private static void awaitAbortedAndIdle(double abortedBefore) throws Exception {
+        String m = "";
+        for (int i = 0; i < 100; i++) {
+            m = TestServers.get(http, port, "/metrics").body();
+            if (aborted() > abortedBefore && TestServers.metric(m, "vllm:num_requests_running") == 0
+                    && TestServers.metric(m, "vllm:kv_cache_usage_perc") == 0) return;
+            Thread.sleep(50);
+        }
+        throw new AssertionError("the engine still holds the request after the client left:\n" + m);
+    }
+
+    // 510 tokens at 1 thread take seconds: the abort, not the end, must free the blocks.
+    private static final String LONG = "{\"prompt\": \"Once upon a time\", \"max_tokens\": 500, \"ignore_eos\": true";
+
+    @Test
+    void streamingClientThatLeavesFreesItsBlocks() throws Exception {
+        double before = aborted();
+        List<String> lines = sendAndHangUp("/v1/completions", LONG + ", \"stream\": true}", 12);
+        assertTrue(lines.stream().anyMatch(l -> l != null && l.startsWith("data: {")), lines.toString());
+        awaitAbortedAndIdle(before);
+    }
+
+    @Test
+    void nonStreamingClientThatLeavesFreesItsBlocks() throws Exception {
+        double before = aborted();
+        sendAndHangUp("/v1/completions", LONG + "}", 0);
+        awaitAbortedAndIdle(before);
+    }
+}
