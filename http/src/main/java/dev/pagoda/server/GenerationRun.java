@@ -8,6 +8,7 @@ import dev.pagoda.engine.sampling.SamplingParams;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The engine requests of one HTTP request: one per prompt (a completions request may carry
@@ -80,6 +81,29 @@ final class GenerationRun {
             }
         } else {
             e = merged.take();
+        }
+        record(e);
+        return e;
+    }
+
+    /** The next output if one is already there, else null (never waits). */
+    Event poll() {
+        if (done()) return null;
+        Event e;
+        if (merged == null) {
+            try {
+                RequestOutput o = streams.getFirst().next(0, TimeUnit.NANOSECONDS);
+                if (o == null) return null;
+                e = new Event(0, o, null);
+            } catch (RuntimeException failure) {
+                e = new Event(0, null, failure);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+        } else {
+            e = merged.poll();
+            if (e == null) return null;
         }
         record(e);
         return e;

@@ -8,6 +8,8 @@ import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import java.util.List;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -53,8 +55,14 @@ public final class OpenAiServer implements AutoCloseable {
             c.concurrency.useVirtualThreads = true;
             c.http.compressionStrategy = CompressionStrategy.NONE; // SSE must reach the client chunk by chunk
             c.http.maxRequestSize = 64L << 20;
-            c.jetty.host = config.host();
-            c.jetty.port = config.port();
+            c.jetty.addConnector((jetty, httpConfig) -> {
+                ServerConnector connector = new ServerConnector(jetty, new HttpConnectionFactory(httpConfig));
+                connector.setHost(config.host());
+                connector.setPort(config.port());
+                // A burst of clients connecting at once must queue in the kernel, not be reset (the JDK's default backlog is 50).
+                connector.setAcceptQueueSize(4096);
+                return connector;
+            });
             c.routes.before(ctx -> {
                 if (keyCheck != null && !OPEN_PATHS.contains(ctx.path()) && !keyCheck.accepts(ctx.header("Authorization"))) {
                     throw ApiError.unauthorized();

@@ -116,13 +116,17 @@ final class ServerContext {
             SseStream sse = new SseStream(ctx, mapper);
             for (Object c : format.opening()) sse.send(c);
             for (GenerationRun.Event e; (e = run.next()) != null; ) {
-                if (e.failure() != null) {
-                    run.abort();
-                    sse.sendError(failure(e.failure()));
-                    sse.done();
-                    return;
+                // Whatever else is already waiting goes out in the same write: one flush per wake-up, not per token.
+                for (; e != null; e = run.poll()) {
+                    if (e.failure() != null) {
+                        run.abort();
+                        sse.sendError(failure(e.failure()));
+                        sse.done();
+                        return;
+                    }
+                    for (Object c : format.chunks(e.promptIndex(), e.output())) sse.write(c);
                 }
-                for (Object c : format.chunks(e.promptIndex(), e.output())) sse.send(c);
+                sse.flush();
             }
             if (includeUsage) sse.send(format.usageChunk());
             sse.done();

@@ -31,12 +31,21 @@ final class SseStream {
 
     /** One {@code data:} frame, flushed. */
     void send(Object chunk) throws IOException {
+        write(chunk);
+        flush();
+    }
+
+    /** One {@code data:} frame, buffered until {@link #flush()}. */
+    void write(Object chunk) throws IOException {
         byte[] json = mapper.writeValueAsBytes(chunk);
         byte[] frame = new byte[DATA.length + json.length + END.length];
         System.arraycopy(DATA, 0, frame, 0, DATA.length);
         System.arraycopy(json, 0, frame, DATA.length, json.length);
         System.arraycopy(END, 0, frame, DATA.length + json.length, END.length);
         out.write(frame);
+    }
+
+    void flush() throws IOException {
         out.flush();
     }
 
