@@ -37,6 +37,7 @@ public final class PagodaServer implements AutoCloseable {
     private final EmbeddingRunner embeddings;
     private final StatsLogger stats;
     private final PrintStream log;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private PagodaServer(OpenAiServer http, LoadedModel model, ComputeBackend backend, AsyncLlmEngine engine,
                          EmbeddingRunner embeddings, StatsLogger stats, PrintStream log) {
@@ -146,8 +147,10 @@ public final class PagodaServer implements AutoCloseable {
         return http;
     }
 
+    /** Idempotent: the SIGTERM hook and a caller may both close. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) return;
         info(log, "shutting down: waiting for in-flight requests");
         if (stats != null) stats.close();
         http.close();
