@@ -75,7 +75,14 @@ public final class ServerOverheadBenchmark {
             }
         }
         double off = median(offline), j = median(json), s = median(sse);
+        double[] jr = new double[rounds], sr = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+            jr[r] = json[r] / offline[r];
+            sr[r] = sse[r] / offline[r];
+        }
         System.out.printf("median: offline %.0f tokens/s; HTTP JSON %.0f (%.1f%%); HTTP SSE %.0f (%.1f%%)%n", off, j, 100 * j / off, s, 100 * s / off);
+        System.out.printf("median of per-round ratios (each HTTP round against the offline round just before it): JSON %.1f%%, SSE %.1f%%%n",
+                100 * median(jr), 100 * median(sr));
     }
 
     /** Sends every request at once; returns output tokens per second from the first send to the last response. */
