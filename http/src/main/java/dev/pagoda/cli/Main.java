@@ -5,8 +5,10 @@ import java.io.FileOutputStream;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** {@code ./pagoda COMMAND [options]}: the entry point of every command. */
@@ -47,7 +49,10 @@ public final class Main {
             return 2;
         }
         try {
-            CliArgs args = CliArgs.parse(Arrays.asList(argv).subList(1, argv.length));
+            List<String> rest = new ArrayList<>(Arrays.asList(argv).subList(1, argv.length));
+            // vLLM's `serve MODEL`: a leading positional argument is the model.
+            if (argv[0].equals("serve") && !rest.isEmpty() && !rest.getFirst().startsWith("--")) rest.addFirst("--model");
+            CliArgs args = CliArgs.parse(rest);
             return cmd.run(args, in, out, err);
         } catch (CliException e) {
             err.println("pagoda " + argv[0] + ": " + e.getMessage());

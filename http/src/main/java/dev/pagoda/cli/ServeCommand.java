@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code ./pagoda serve [--model DIR]}: the OpenAI-compatible server, with vLLM's flag names
+ * {@code ./pagoda serve [MODEL_DIR | --model MODEL_DIR]}: the OpenAI-compatible server, with vLLM's flag names
  * ({@code --host}, {@code --port}, {@code --served-model-name}, {@code --api-key}, {@code --max-model-len},
  * {@code --max-num-seqs}, {@code --max-num-batched-tokens}, {@code --block-size},
  * {@code --[no-]enable-prefix-caching}, {@code --kv-cache-memory}, {@code --dtype}, {@code --seed},
@@ -51,6 +51,7 @@ final class ServeCommand implements Command {
 
         if (!DTYPES.contains(dtype)) throw new CliException("--dtype must be one of " + DTYPES + ", got '" + dtype + "'");
         if (!device.equals("cpu") && !device.equals("cuda")) throw new CliException("--device must be cpu or cuda, got '" + device + "'");
+        if (port < 0 || port > 65535) throw new CliException("--port must be in [0, 65535], got " + port);
         Path modelDir = modelArg != null ? Path.of(modelArg) : DefaultModel.path();
         if (!Files.isDirectory(modelDir)) throw new CliException("--model " + modelDir + " is not a directory (Hugging Face ids are not downloaded yet)");
         Path templateFile = null;
