@@ -46,11 +46,16 @@ final class ServeCommand implements Command {
         int maxQueued = args.integer("max-queued-requests", 4096);
         int grace = args.integer("shutdown-timeout", 30);
         boolean noStats = args.flag("disable-log-stats");
+        String gpuMemory = args.string("gpu-memory-utilization", null);
         EngineConfig engineConfig = engineConfig(args);
         args.checkAllUsed();
 
         if (!DTYPES.contains(dtype)) throw new CliException("--dtype must be one of " + DTYPES + ", got '" + dtype + "'");
         if (!device.equals("cpu") && !device.equals("cuda")) throw new CliException("--device must be cpu or cuda, got '" + device + "'");
+        if (gpuMemory != null && device.equals("cpu")) {
+            throw new CliException("--gpu-memory-utilization is for --device cuda; on the CPU size the KV cache with --kv-cache-memory");
+        }
+        if (gpuMemory != null) throw new CliException("--device cuda is not available yet (no CUDA backend in this build)");
         if (port < 0 || port > 65535) throw new CliException("--port must be in [0, 65535], got " + port);
         Path modelDir = modelArg != null ? Path.of(modelArg) : DefaultModel.path();
         if (!Files.isDirectory(modelDir)) throw new CliException("--model " + modelDir + " is not a directory (Hugging Face ids are not downloaded yet)");

@@ -30,6 +30,8 @@ final class ChatCompletionsHandler {
         boolean stream = body.bool("stream", false);
         JsonBody streamOptions = body.object("stream_options");
         boolean includeUsage = streamOptions != null && streamOptions.bool("include_usage", false);
+        if (streamOptions != null && !stream) throw ApiError.badRequest("Stream options can only be defined when `stream=True`.", "stream_options");
+        SamplingRequest.checkUnsupported(body);
         int priority = body.integer("priority") == null ? 0 : body.integer("priority");
         int[] prompt = renderPrompt(body, model);
         SamplingParams params = SamplingRequest.parse(body, SamplingRequest.Endpoint.CHAT, model);

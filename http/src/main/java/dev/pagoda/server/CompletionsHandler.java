@@ -33,6 +33,8 @@ final class CompletionsHandler {
         boolean echo = body.bool("echo", false);
         JsonBody streamOptions = body.object("stream_options");
         boolean includeUsage = streamOptions != null && streamOptions.bool("include_usage", false);
+        if (streamOptions != null && !stream) throw ApiError.badRequest("Stream options can only be defined when `stream=True`.", "stream_options");
+        SamplingRequest.checkUnsupported(body);
         int priority = body.integer("priority") == null ? 0 : body.integer("priority");
         List<int[]> prompts = prompts(body.get("prompt"), model);
         SamplingParams params = SamplingRequest.parse(body, SamplingRequest.Endpoint.COMPLETIONS, model);

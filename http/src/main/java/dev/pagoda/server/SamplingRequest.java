@@ -47,6 +47,19 @@ final class SamplingRequest {
         }
     }
 
+    /** Fields this server cannot honour are a 400, not silently ignored: structured output and a suffix. */
+    static void checkUnsupported(JsonBody body) {
+        JsonBody format = body.object("response_format");
+        if (format != null && !"text".equals(format.string("type", "text"))) {
+            throw ApiError.badRequest("response_format '" + format.string("type", "") + "' (structured output) is not supported by this server yet.",
+                    "response_format");
+        }
+        for (String guided : java.util.List.of("guided_json", "guided_regex", "guided_choice", "guided_grammar", "structured_outputs")) {
+            if (body.has(guided)) throw ApiError.badRequest(guided + " (structured output) is not supported by this server yet.", guided);
+        }
+        if (body.has("prompt_embeds")) throw ApiError.badRequest("prompt_embeds is not supported by this server.", "prompt_embeds");
+    }
+
     /** A 400 with vLLM's wording when a prompt (plus the requested output) does not fit the context. */
     static void checkLength(List<int[]> prompts, SamplingParams params, int maxModelLen, String what) {
         for (int[] p : prompts) {

@@ -118,6 +118,10 @@ class RawHttpTest {
         assertEquals("messages", error(post("/v1/chat/completions", "{\"messages\": \"hi\"}"), 400).get("param").asText());
         assertEquals("stream", error(post("/v1/completions", "{\"prompt\": \"x\", \"stream\": \"yes\"}"), 400).get("param").asText());
         assertEquals("n", error(post("/v1/completions", "{\"prompt\": \"x\", \"n\": 0}"), 400).get("param").asText());
+        assertEquals("stream_options", error(post("/v1/completions", "{\"prompt\": \"x\", \"stream_options\": {\"include_usage\": true}}"), 400)
+                .get("param").asText());
+        assertEquals("response_format", error(post("/v1/chat/completions",
+                "{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"response_format\": {\"type\": \"json_object\"}}"), 400).get("param").asText());
         JsonNode tooLong = error(post("/v1/completions", "{\"prompt\": " + java.util.Collections.nCopies(600, 5) + "}"), 400);
         assertTrue(tooLong.get("message").asText().startsWith("This model's maximum context length is 512 tokens. However, your request has 600 input tokens."),
                 tooLong.toString());
