@@ -2,6 +2,8 @@ package dev.pagoda.cli;
 
 import dev.pagoda.engine.engine.EngineConfig;
 import dev.pagoda.engine.model.LoadFormat;
+import dev.pagoda.hub.HubConfig;
+import dev.pagoda.hub.HubDownloader;
 import dev.pagoda.server.PagodaServer;
 import dev.pagoda.server.ServeOptions;
 import dev.pagoda.server.ServerConfig;
@@ -19,7 +21,8 @@ import java.util.concurrent.CountDownLatch;
  * {@code --max-num-seqs}, {@code --max-num-batched-tokens}, {@code --block-size},
  * {@code --[no-]enable-prefix-caching}, {@code --kv-cache-memory}, {@code --dtype}, {@code --seed},
  * {@code --chat-template}, {@code --generation-config}, {@code --load-format}, {@code --device}).
- * Without {@code --model} it serves the bundled stories260K. SIGTERM (or Ctrl-C) drains in-flight
+ * Without {@code --model} it serves the bundled stories260K; a MODEL that is not a directory but
+ * looks like {@code ORG/NAME} is fetched from the Hugging Face hub ({@code --revision}, default main). SIGTERM (or Ctrl-C) drains in-flight
  * requests for up to {@code --shutdown-timeout} seconds, then stops.
  */
 final class ServeCommand implements Command {
@@ -33,6 +36,7 @@ final class ServeCommand implements Command {
     @Override
     public int run(CliArgs args, InputStream in, PrintStream out, PrintStream err) throws Exception {
         String modelArg = args.string("model", null);
+        String revision = args.string("revision", "main");
         String host = args.string("host", "0.0.0.0");
         int port = args.integer("port", 8000);
         String names = args.string("served-model-name", null);
@@ -58,7 +62,14 @@ final class ServeCommand implements Command {
         if (gpuMemory != null) throw new CliException("--device cuda is not available yet (no CUDA backend in this build)");
         if (port < 0 || port > 65535) throw new CliException("--port must be in [0, 65535], got " + port);
         Path modelDir = modelArg != null ? Path.of(modelArg) : DefaultModel.path();
-        if (!Files.isDirectory(modelDir)) throw new CliException("--model " + modelDir + " is not a directory (Hugging Face ids are not downloaded yet)");
+        if (!Files.isDirectory(modelDir)) {
+            if (modelArg == null || !HubConfig.looksLikeRepoId(modelArg)) {
+                throw new CliException("--model " + modelDir + " is not a directory nor a Hugging Face id (ORG/NAME)");
+            }
+            // A Hugging Face id: fetch it into the HF cache (HF_HOME, HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE honoured).
+            err.println("INFO [serve] " + modelArg + " is not a local directory: fetching it from the Hugging Face hub (revision " + revision + ")");
+            modelDir = new HubDownloader(HubConfig.fromEnvironment(System.getenv()), err).snapshot(modelArg, revision);
+        }
         Path templateFile = null;
         if (chatTemplate != null) {
             templateFile = Path.of(chatTemplate);

@@ -28,7 +28,7 @@ class ServeCommandTest {
         assertTrue(usageError("--prot", "8000").contains("unknown option --prot"));
         assertTrue(usageError("--dtype", "int3").contains("--dtype must be one of"));
         assertTrue(usageError("--device", "tpu").contains("--device must be cpu or cuda"));
-        assertTrue(usageError("/no/such/model").contains("--model /no/such/model is not a directory"));
+        assertTrue(usageError("/no/such/model").contains("--model /no/such/model is not a directory nor a Hugging Face id"));
         assertTrue(usageError("--enable-prefix-caching", "--no-enable-prefix-caching").contains("contradict"));
         assertTrue(usageError("--kv-cache-memory", "lots").contains("--kv-cache-memory must be bytes"));
         assertTrue(usageError("--port", "70000").contains("--port must be in [0, 65535]"));
