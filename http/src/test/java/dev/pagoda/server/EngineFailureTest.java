@@ -24,7 +24,10 @@ import java.net.http.HttpResponse;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The engine dies in the middle of a stream: the client gets an error chunk and [DONE]; /health turns 503; new requests get 503. */
+/**
+ * The server's life around the engine: 503 while the model loads; then the engine dies in the middle
+ * of a stream: the client gets an error chunk and [DONE], /health turns 503, new requests get 503.
+ */
 class EngineFailureTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -56,6 +59,12 @@ class EngineFailureTest {
             EngineStats stats = new EngineStats();
             AsyncLlmEngine engine = new AsyncLlmEngine(llm, stats::update);
             try (OpenAiServer server = new OpenAiServer(ServerConfig.loopback(0)).start()) {
+                // Still loading: health says 503, and so do the model's routes.
+                assertEquals(503, TestServers.get(http, server.port(), "/health").statusCode());
+                HttpResponse<String> loading = TestServers.post(http, server.port(), "/v1/completions", "{\"prompt\": \"Hi\"}");
+                assertEquals(503, loading.statusCode());
+                assertEquals("model_loading", JSON.readTree(loading.body()).get("error").get("code").asText());
+
                 server.ready(new ServingModel(List.of("m"), "stories260k", engine, stats, tokenizer, null, model.config(),
                         model.generationConfig(), llm.maxModelLen(), null, 0));
                 int port = server.port();
