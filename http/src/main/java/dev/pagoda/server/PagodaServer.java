@@ -65,10 +65,10 @@ public final class PagodaServer implements AutoCloseable {
         List<String> names = options.servedModelNames().isEmpty() ? List.of(options.modelDir().toString()) : options.servedModelNames();
         EngineConfig ec = options.engineConfig();
         info(log, "pagoda " + InfoHandlers.VERSION + " serving " + options.modelDir() + " as " + names);
-        info(log, "non-default args: device=" + options.device() + ", block_size=" + ec.blockSize() + ", max_num_seqs=" + ec.maxNumSeqs()
+        info(log, "engine args: device=" + options.device() + ", block_size=" + ec.blockSize() + ", max_num_seqs=" + ec.maxNumSeqs()
                 + ", max_num_batched_tokens=" + ec.maxNumBatchedTokens() + ", max_model_len=" + (ec.maxModelLen() == 0 ? "auto" : ec.maxModelLen())
                 + ", enable_prefix_caching=" + ec.enablePrefixCaching() + ", kv_cache_memory=" + (ec.kvCacheMemoryBytes() >> 20) + "MiB, seed="
-                + ec.seed() + ", load_format=" + options.loadFormat() + ", api_key=" + (config.apiKey() == null ? "none" : "set"));
+                + ec.seed() + ", load_format=" + options.loadFormat().name().toLowerCase(java.util.Locale.ROOT) + ", api_key=" + (config.apiKey() == null ? "none" : "set"));
         OpenAiServer http = new OpenAiServer(config).start();
         info(log, "HTTP server listening on http://" + config.host() + ":" + http.port() + " (loading the model; /health answers 503 until ready)");
 
