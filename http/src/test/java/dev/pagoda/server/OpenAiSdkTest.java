@@ -118,8 +118,7 @@ class OpenAiSdkTest {
     @Test
     void chatCompletionAndStream() {
         ChatCompletionCreateParams p = ChatCompletionCreateParams.builder().model("stories260k").addUserMessage("Tim had a dog").temperature(0.0)
-                .maxCompletionTokens(10).logprobs(true).topLogprobs(2)
-                .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build()).build();
+                .maxCompletionTokens(10).logprobs(true).topLogprobs(2).build();
         ChatCompletion c = client.chat().completions().create(p);
         String text = c.choices().getFirst().message().content().orElseThrow();
         assertEquals(10, c.usage().orElseThrow().completionTokens());
@@ -127,15 +126,16 @@ class OpenAiSdkTest {
         assertEquals(10, content.size());
         assertEquals(2, content.getFirst().topLogprobs().size());
 
-        StringBuilder streamed = new StringBuilder();
+        StringBuilder text2 = new StringBuilder();
         long[] usageTokens = {-1};
-        try (StreamResponse<ChatCompletionChunk> s = client.chat().completions().createStreaming(p)) {
+        ChatCompletionCreateParams streamed = p.toBuilder().streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build()).build();
+        try (StreamResponse<ChatCompletionChunk> s = client.chat().completions().createStreaming(streamed)) {
             s.stream().forEach(chunk -> {
-                chunk.choices().forEach(ch -> ch.delta().content().ifPresent(streamed::append));
+                chunk.choices().forEach(ch -> ch.delta().content().ifPresent(text2::append));
                 chunk.usage().ifPresent(u -> usageTokens[0] = u.completionTokens());
             });
         }
-        assertEquals(text, streamed.toString());
+        assertEquals(text, text2.toString());
         assertEquals(10, usageTokens[0]);
     }
 
