@@ -10,7 +10,7 @@ import org.eclipse.jetty.server.ConnectionMetaData;
 import org.eclipse.jetty.util.BufferUtil;
 
 /**
- * Notices, while a non-streaming request is being generated, that its client has closed the
+ * Notices, while a request is being generated, that its client has closed the
  * connection, and aborts the generation (so its KV blocks are freed instead of finishing a
  * completion nobody will read).
  *
@@ -85,6 +85,6 @@ final class DisconnectWatch implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (tookBytes) ctx.header("Connection", "close");
+        if (tookBytes && !ctx.res().isCommitted()) ctx.header("Connection", "close");
     }
 }

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -107,10 +106,7 @@ public final class JsonBody {
             return list;
         }
         Map<String, Object> map = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            map.put(e.getKey(), toPlain(e.getValue()));
-        }
+        for (Map.Entry<String, JsonNode> e : v.properties()) map.put(e.getKey(), toPlain(e.getValue()));
         return map;
     }
 }

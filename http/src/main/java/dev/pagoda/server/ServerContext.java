@@ -112,7 +112,9 @@ final class ServerContext {
 
     /** Streams chunks as the engine produces them; a client that goes away aborts the run. */
     void streamRun(Context ctx, GenerationRun run, StreamFormat format, boolean includeUsage) throws InterruptedException {
-        try {
+        // Writes notice a client that left only when there is something to write; the watcher also
+        // notices one that leaves while its request still waits in the queue.
+        try (DisconnectWatch watch = DisconnectWatch.start(ctx, run::abort)) {
             SseStream sse = new SseStream(ctx, mapper);
             for (Object c : format.opening()) sse.send(c);
             for (GenerationRun.Event e; (e = run.next()) != null; ) {
