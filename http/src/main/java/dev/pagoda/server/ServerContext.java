@@ -130,6 +130,7 @@ final class ServerContext {
                 }
                 sse.flush();
             }
+            if (watch.disconnected()) return;
             if (includeUsage) sse.send(format.usageChunk());
             sse.done();
         } catch (IOException clientGone) {
