@@ -22,7 +22,7 @@ import org.eclipse.jetty.util.BufferUtil;
  * connection is closed after this response.) The watcher stops before the response is written.
  */
 final class DisconnectWatch implements AutoCloseable {
-    private static final long POLL_MILLIS = 100;
+    private static final long POLL_MILLIS = 200;
 
     private final Thread watcher;
     private final Context ctx;
