@@ -85,7 +85,9 @@ final class ChatCompletionsHandler {
                 if (at >= 0) text = text.substring(0, at + s.length());
             }
         }
-        return model.tokenizer().encode(text, false);
+        // The template writes BOS and friends itself; add_special_tokens (default false) adds them again, as vLLM.
+        int[] ids = model.tokenizer().encode(text, body.bool("add_special_tokens", false));
+        return CompletionsHandler.truncate(List.of(ids), body).getFirst();
     }
 
     /** One message as the template sees it; a content list of text parts becomes one string (vLLM's "string" content format). */

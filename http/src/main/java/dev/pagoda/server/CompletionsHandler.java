@@ -36,7 +36,7 @@ final class CompletionsHandler {
         if (streamOptions != null && !stream) throw ApiError.badRequest("Stream options can only be defined when `stream=True`.", "stream_options");
         SamplingRequest.checkUnsupported(body);
         int priority = body.integer("priority") == null ? 0 : body.integer("priority");
-        List<int[]> prompts = prompts(body.get("prompt"), model);
+        List<int[]> prompts = truncate(prompts(body.get("prompt"), model, body.bool("add_special_tokens", true)), body);
         SamplingParams params = SamplingRequest.parse(body, SamplingRequest.Endpoint.COMPLETIONS, model);
         if (echo && params.logprobs().isPresent()) {
             throw ApiError.badRequest("echo together with logprobs needs prompt logprobs, which this server does not support yet.", "echo");
@@ -58,18 +58,31 @@ final class CompletionsHandler {
         }
     }
 
-    /** Reads {@code prompt} in any of its four shapes into token id lists. */
-    static List<int[]> prompts(JsonNode prompt, ServingModel model) {
+    /** vLLM's {@code truncate_prompt_tokens}: keep only the last N tokens of each prompt. */
+    static List<int[]> truncate(List<int[]> prompts, JsonBody body) {
+        Integer keep = body.integer("truncate_prompt_tokens");
+        if (keep == null) return prompts;
+        if (keep < 1) throw ApiError.badRequest("truncate_prompt_tokens must be at least 1, got " + keep + ".", "truncate_prompt_tokens");
+        List<int[]> out = new ArrayList<>();
+        for (int[] p : prompts) out.add(p.length <= keep ? p : java.util.Arrays.copyOfRange(p, p.length - keep, p.length));
+        return out;
+    }
+
+    /**
+     * Reads {@code prompt} in any of its four shapes into token id lists; text is tokenized with the
+     * tokenizer's special tokens (BOS) when {@code addSpecialTokens}, token ids are taken as they are.
+     */
+    static List<int[]> prompts(JsonNode prompt, ServingModel model, boolean addSpecialTokens) {
         if (prompt == null) throw ApiError.badRequest("Field 'prompt' is required.", "prompt");
         List<int[]> out = new ArrayList<>();
         if (prompt.isTextual()) {
-            out.add(model.tokenizer().encode(prompt.textValue(), true));
+            out.add(model.tokenizer().encode(prompt.textValue(), addSpecialTokens));
         } else if (prompt.isArray() && !prompt.isEmpty()) {
             JsonNode first = prompt.get(0);
             if (first.isTextual()) {
                 for (JsonNode p : prompt) {
                     if (!p.isTextual()) throw ApiError.badRequest("Field 'prompt' mixes strings and other values.", "prompt");
-                    out.add(model.tokenizer().encode(p.textValue(), true));
+                    out.add(model.tokenizer().encode(p.textValue(), addSpecialTokens));
                 }
             } else if (first.isIntegralNumber()) {
                 out.add(tokenIds(prompt, model));

@@ -40,7 +40,7 @@ final class EmbeddingsHandler {
         }
         JsonNode input = body.get("input");
         if (input == null) throw ApiError.badRequest("Field 'input' is required.", "input");
-        List<int[]> inputs = CompletionsHandler.prompts(input, model);
+        List<int[]> inputs = CompletionsHandler.truncate(CompletionsHandler.prompts(input, model, body.bool("add_special_tokens", true)), body);
         for (int[] ids : inputs) {
             if (ids.length == 0) throw ApiError.badRequest("The input cannot be empty.", "input");
             if (ids.length > model.maxModelLen()) {

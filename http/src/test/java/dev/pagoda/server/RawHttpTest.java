@@ -105,6 +105,10 @@ class RawHttpTest {
         assertEquals(2, strings.get("choices").get(2).get("index").asInt());
         JsonNode echo = JSON.readTree(post("/v1/completions", "{\"prompt\": \"Once upon a time\", \"max_tokens\": 5, \"temperature\": 0, \"echo\": true}").body());
         assertEquals("Once upon a time" + byText.get("choices").get(0).get("text").asText(), echo.get("choices").get(0).get("text").asText());
+        JsonNode noBos = JSON.readTree(post("/v1/completions", "{\"prompt\": \"Once upon a time\", \"max_tokens\": 1, \"add_special_tokens\": false}").body());
+        assertEquals(ids.get("count").asInt() - 1, noBos.get("usage").get("prompt_tokens").asInt());
+        JsonNode truncated = JSON.readTree(post("/v1/completions", "{\"prompt\": \"Once upon a time\", \"max_tokens\": 1, \"truncate_prompt_tokens\": 2}").body());
+        assertEquals(2, truncated.get("usage").get("prompt_tokens").asInt());
         JsonNode detok = JSON.readTree(post("/detokenize", "{\"tokens\": " + tokens + "}").body());
         assertEquals("<s> Once upon a time", detok.get("prompt").asText()); // special tokens kept, as vLLM (HF decode)
     }
