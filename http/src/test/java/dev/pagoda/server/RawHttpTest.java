@@ -90,6 +90,31 @@ class RawHttpTest {
     }
 
     @Test
+    void chatStreamWithTwoChoices() throws Exception {
+        String body = "{\"messages\": [{\"role\": \"user\", \"content\": [{\"type\": \"text\", \"text\": \"Tim\"}]}], "
+                + "\"n\": 2, \"seed\": 3, \"max_completion_tokens\": 7, \"stream\": true}";
+        HttpResponse<String> r = post("/v1/chat/completions", body);
+        assertEquals(200, r.statusCode(), r.body());
+        int[] roles = new int[2], finishes = new int[2];
+        StringBuilder[] texts = {new StringBuilder(), new StringBuilder()};
+        String[] frames = r.body().split("\n\n");
+        for (int i = 0; i < frames.length - 1; i++) {
+            JsonNode chunk = JSON.readTree(frames[i].substring(6));
+            assertEquals("chat.completion.chunk", chunk.get("object").asText());
+            for (JsonNode c : chunk.get("choices")) {
+                int index = c.get("index").asInt();
+                if (c.get("delta").has("role")) roles[index]++;
+                if (c.get("delta").has("content")) texts[index].append(c.get("delta").get("content").asText());
+                if (!c.get("finish_reason").isNull()) finishes[index]++;
+            }
+        }
+        assertEquals("[1, 1]", java.util.Arrays.toString(roles));
+        assertEquals("[1, 1]", java.util.Arrays.toString(finishes));
+        JsonNode whole = JSON.readTree(post("/v1/chat/completions", body.replace(", \"stream\": true", "")).body());
+        for (int i = 0; i < 2; i++) assertEquals(whole.get("choices").get(i).get("message").get("content").asText(), texts[i].toString());
+    }
+
+    @Test
     void promptShapesAndEcho() throws Exception {
         JsonNode ids = JSON.readTree(post("/tokenize", "{\"prompt\": \"Once upon a time\"}").body());
         assertEquals(ids.get("count").asInt(), ids.get("tokens").size());
