@@ -15,15 +15,17 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 /**
- * 256 streaming clients at once on the default model: every stream is well-formed (data frames,
+ * 256 streaming clients at once on the default model, half of them chat: every stream is well-formed (data frames,
  * one finish_reason, usage, [DONE]) and, being greedy, has exactly the text a lone request gets,
  * whatever else was in the batch. Afterwards the engine holds no KV blocks.
  */
 class ConcurrentStreamsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int CLIENTS = 256;
-    private static final String BODY = "{\"prompt\": \"Once upon a time\", \"max_tokens\": 12, \"temperature\": 0, \"ignore_eos\": true,"
+    private static final String OPTIONS = "\"max_tokens\": 12, \"temperature\": 0, \"ignore_eos\": true,"
             + " \"stream\": true, \"stream_options\": {\"include_usage\": true}}";
+    private static final String COMPLETION = "{\"prompt\": \"Once upon a time\", " + OPTIONS;
+    private static final String CHAT = "{\"messages\": [{\"role\": \"user\", \"content\": \"Lily had a cat\"}], " + OPTIONS;
 
     /** Checks one SSE body and returns its concatenated text. */
     private static String checkStream(String body) throws Exception {
@@ -35,7 +37,7 @@ class ConcurrentStreamsTest {
             assertTrue(frames[i].startsWith("data: {"), frames[i]);
             JsonNode chunk = JSON.readTree(frames[i].substring(6));
             for (JsonNode c : chunk.get("choices")) {
-                text.append(c.get("text").asText());
+                text.append(c.has("text") ? c.get("text").asText() : c.get("delta").path("content").asText());
                 if (!c.get("finish_reason").isNull()) finishes++;
             }
             if (i == frames.length - 2) assertEquals(12, chunk.get("usage").get("completion_tokens").asInt());
@@ -50,13 +52,18 @@ class ConcurrentStreamsTest {
                 HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
                 ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             int port = server.port();
-            String alone = checkStream(TestServers.post(http, port, "/v1/completions", BODY).body());
+            String completionAlone = checkStream(TestServers.post(http, port, "/v1/completions", COMPLETION).body());
+            String chatAlone = checkStream(TestServers.post(http, port, "/v1/chat/completions", CHAT).body());
             List<Future<HttpResponse<String>>> futures = new ArrayList<>();
-            for (int i = 0; i < CLIENTS; i++) futures.add(pool.submit(() -> TestServers.post(http, port, "/v1/completions", BODY)));
-            for (Future<HttpResponse<String>> f : futures) {
-                HttpResponse<String> r = f.get();
+            for (int i = 0; i < CLIENTS; i++) {
+                boolean chat = i % 2 == 1;
+                futures.add(pool.submit(() -> chat ? TestServers.post(http, port, "/v1/chat/completions", CHAT)
+                        : TestServers.post(http, port, "/v1/completions", COMPLETION)));
+            }
+            for (int i = 0; i < CLIENTS; i++) {
+                HttpResponse<String> r = futures.get(i).get();
                 assertEquals(200, r.statusCode(), r.body());
-                assertEquals(alone, checkStream(r.body()));
+                assertEquals(i % 2 == 1 ? chatAlone : completionAlone, checkStream(r.body()));
             }
             String m = TestServers.get(http, port, "/metrics").body();
             assertEquals(0.0, TestServers.metric(m, "vllm:kv_cache_usage_perc"));
