@@ -3,82 +3,206 @@ package dev.pagoda.cli;
 import dev.pagoda.engine.backend.BackendOptions;
 import dev.pagoda.engine.backend.ComputeBackend;
 import dev.pagoda.engine.backend.ComputeBackends;
-import dev.pagoda.engine.backend.Logits;
-import dev.pagoda.engine.kvcache.BlockTable;
+import dev.pagoda.engine.engine.CompletionOutput;
+import dev.pagoda.engine.engine.EngineConfig;
+import dev.pagoda.engine.engine.LlmEngine;
+import dev.pagoda.engine.engine.RequestOutput;
+import dev.pagoda.engine.json.Json;
+import dev.pagoda.engine.json.JsonException;
 import dev.pagoda.engine.model.LoadFormat;
 import dev.pagoda.engine.model.LoadedModel;
 import dev.pagoda.engine.model.ModelLoader;
-import dev.pagoda.engine.offline.SingleSequenceRunner;
+import dev.pagoda.engine.sampling.SamplingParams;
+import dev.pagoda.engine.sampling.SamplingParamsException;
 import dev.pagoda.engine.tokenizer.Tokenizer;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashSet;
-import java.util.Set;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
- * {@code ./pagoda generate --prompt TEXT}: completes a prompt and prints the generated text,
- * streaming it as it is decoded. Greedy decoding of one sequence; batching, sampling and the
- * engine loop come with the engine core.
+ * {@code ./pagoda generate}: completes prompts with the engine (continuous batching, paged KV cache).
+ *
+ * <ul>
+ *   <li>{@code --prompt TEXT}: one prompt; the text is printed as it is generated.</li>
+ *   <li>{@code --prompts-file FILE.jsonl}: one JSON object per line, {@code {"prompt": …}} plus any
+ *       sampling field ({@code max_tokens}, {@code temperature}, {@code seed}, {@code n}, {@code stop}, …);
+ *       all lines run together and one JSON object per line is printed, in input order, with
+ *       {@code text}, {@code token_ids} (generated only) and {@code finish_reason} (lists when n > 1).</li>
+ * </ul>
+ * {@code --max-tokens} and {@code --temperature} are the defaults for lines that do not set them.
  */
 final class GenerateCommand implements Command {
-    private static final int BLOCK_SIZE = 16;
 
     @Override
     public String summary() {
-        return "complete a prompt with a model (default: the bundled stories260K) and print the text";
+        return "complete a prompt (--prompt) or a JSONL file of prompts (--prompts-file) with a model (default: the bundled stories260K)";
     }
 
     @Override
     public int run(CliArgs args, InputStream in, PrintStream out, PrintStream err) {
-        String prompt = args.required("prompt");
+        String prompt = args.string("prompt", null);
+        String promptsFile = args.string("prompts-file", null);
         String modelArg = args.string("model", null);
         int maxTokens = args.integer("max-tokens", 256);
         double temperature = args.decimal("temperature", 0.0);
         LoadFormat loadFormat = loadFormat(args.string("load-format", "safetensors"));
         String backendName = args.string("backend", "cpu");
         int threads = args.integer("threads", 0);
+        EngineConfig config = engineConfig(args);
         args.checkAllUsed();
+        if ((prompt == null) == (promptsFile == null)) throw new CliException("missing required option --prompt (or --prompts-file FILE.jsonl)");
         if (maxTokens < 1) throw new CliException("--max-tokens must be at least 1");
+        List<Map<String, Object>> lines = promptsFile != null ? readPromptsFile(Path.of(promptsFile)) : null;
         Path modelDir = modelArg != null ? Path.of(modelArg) : DefaultModel.path();
-        if (temperature != 0.0) {
-            throw new CliException("only greedy decoding (--temperature 0) is available until the sampler lands");
-        }
 
         try (LoadedModel model = ModelLoader.load(modelDir, loadFormat);
                 ComputeBackend backend = ComputeBackends.create(backendName, new BackendOptions(threads))) {
             Tokenizer tokenizer = Tokenizer.fromDirectory(modelDir);
-            int[] promptIds = tokenizer.encode(prompt, true);
-            int maxModelLen = model.config().maxPositionEmbeddings();
-            if (promptIds.length >= maxModelLen) {
-                throw new CliException("the prompt has " + promptIds.length + " tokens; the model's context is " + maxModelLen);
-            }
-            maxTokens = Math.min(maxTokens, maxModelLen - promptIds.length);
-            int maxSeqLen = promptIds.length + maxTokens;
-
             backend.loadModel(model.config(), model.weights());
-            int numBlocks = BlockTable.blocksNeeded(maxSeqLen, BLOCK_SIZE);
-            backend.allocateKvCache(numBlocks, BLOCK_SIZE);
-            int[] blockIds = new int[numBlocks];
-            for (int i = 0; i < numBlocks; i++) blockIds[i] = i;
-            SingleSequenceRunner runner = new SingleSequenceRunner(backend, new BlockTable(BLOCK_SIZE, blockIds));
-
-            Set<Integer> stopTokenIds = new HashSet<>(model.generationConfig().stopTokenIds(model.config()));
-            stopTokenIds.addAll(tokenizer.eosTokenIds());
-            TextStream text = new TextStream(tokenizer);
-
-            Logits logits = runner.append(promptIds, false);
-            for (int generated = 1; generated <= maxTokens; generated++) {
-                int next = logits.argmax(0);
-                if (stopTokenIds.contains(next)) break;
-                out.print(text.append(next));
-                out.flush();
-                if (generated == maxTokens) break; // the last token needs no forward pass of its own
-                logits = runner.append(new int[] {next}, false);
+            LlmEngine engine = new LlmEngine(backend, model.config(), model.generationConfig(), tokenizer, config);
+            if (prompt != null) {
+                Map<String, Object> line = new LinkedHashMap<>();
+                line.put("max_tokens", (long) maxTokens); // the JSON reader's number types
+                line.put("temperature", temperature);
+                streamOne(engine, prompt, params(line, 0), out);
+            } else {
+                runFile(engine, lines, maxTokens, temperature, out);
             }
-            out.println();
         }
         return 0;
+    }
+
+    /** One prompt, its text printed as the engine produces it. */
+    private static void streamOne(LlmEngine engine, String prompt, SamplingParams params, PrintStream out) {
+        int[] ids = engine.tokenizer().encode(prompt, true);
+        if (ids.length >= engine.maxModelLen()) {
+            throw new CliException("the prompt has " + ids.length + " tokens; the model's context is " + engine.maxModelLen());
+        }
+        try {
+            engine.addRequest("prompt", ids, params, 0);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(e.getMessage());
+        }
+        while (engine.hasUnfinishedRequests()) {
+            for (RequestOutput o : engine.step().outputs()) {
+                for (CompletionOutput c : o.outputs()) out.print(c.textDelta());
+                out.flush();
+            }
+        }
+        out.println();
+    }
+
+    /** Every line at once through the engine; results printed in input order. */
+    private static void runFile(LlmEngine engine, List<Map<String, Object>> lines, int maxTokens, double temperature, PrintStream out) {
+        List<int[]> prompts = new ArrayList<>();
+        List<SamplingParams> params = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            Map<String, Object> line = new LinkedHashMap<>(lines.get(i));
+            if (!(line.remove("prompt") instanceof String text)) throw new CliException("line " + (i + 1) + ": \"prompt\" must be a string");
+            line.putIfAbsent("max_tokens", (long) maxTokens);
+            line.putIfAbsent("temperature", temperature);
+            for (String key : line.keySet()) {
+                if (!SamplingParams.FIELD_NAMES.contains(key)) throw new CliException("line " + (i + 1) + ": unknown field \"" + key + "\"");
+            }
+            prompts.add(engine.tokenizer().encode(text, true));
+            params.add(params(line, i + 1));
+        }
+        List<RequestOutput> outputs;
+        try {
+            outputs = engine.generate(prompts, params);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(e.getMessage());
+        }
+        for (RequestOutput o : outputs) out.println(Json.write(toJson(o)));
+        out.flush();
+    }
+
+    /** {@code {"text", "token_ids", "finish_reason"}}; each a list of n entries when the request had n > 1. */
+    static Map<String, Object> toJson(RequestOutput o) {
+        List<Object> texts = new ArrayList<>(), ids = new ArrayList<>(), reasons = new ArrayList<>();
+        for (CompletionOutput c : o.outputs()) {
+            texts.add(c.text());
+            List<Object> t = new ArrayList<>();
+            for (int id : c.tokenIds()) t.add(id);
+            ids.add(t);
+            reasons.add(c.finishReason().wireName());
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        boolean single = o.outputs().size() == 1;
+        m.put("text", single ? texts.getFirst() : texts);
+        m.put("token_ids", single ? ids.getFirst() : ids);
+        m.put("finish_reason", single ? reasons.getFirst() : reasons);
+        return m;
+    }
+
+    private static SamplingParams params(Map<String, Object> fields, int lineNo) {
+        try {
+            return SamplingParams.fromJson(fields);
+        } catch (SamplingParamsException e) {
+            throw new CliException((lineNo > 0 ? "line " + lineNo + ": " : "") + e.getMessage());
+        }
+    }
+
+    private static List<Map<String, Object>> readPromptsFile(Path file) {
+        List<String> raw;
+        try {
+            raw = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new CliException("cannot read --prompts-file " + file + ": " + e.getMessage());
+        }
+        List<Map<String, Object>> lines = new ArrayList<>();
+        for (int i = 0; i < raw.size(); i++) {
+            if (raw.get(i).isBlank()) continue;
+            try {
+                lines.add(Json.parseObject(raw.get(i)));
+            } catch (JsonException e) {
+                throw new CliException(file + " line " + (i + 1) + ": " + e.getMessage());
+            }
+        }
+        if (lines.isEmpty()) throw new CliException(file + " has no prompts");
+        return lines;
+    }
+
+    private static EngineConfig engineConfig(CliArgs args) {
+        EngineConfig d = EngineConfig.defaults();
+        boolean on = args.flag("enable-prefix-caching"), off = args.flag("no-enable-prefix-caching");
+        if (on && off) throw new CliException("--enable-prefix-caching and --no-enable-prefix-caching contradict each other");
+        try {
+            return new EngineConfig(
+                    args.integer("block-size", d.blockSize()),
+                    args.integer("num-kv-blocks", 0),
+                    bytes(args.string("kv-cache-memory", null), d.kvCacheMemoryBytes()),
+                    args.integer("max-num-seqs", d.maxNumSeqs()),
+                    args.integer("max-num-batched-tokens", d.maxNumBatchedTokens()),
+                    args.integer("max-model-len", 0),
+                    !off,
+                    args.integer("seed", 0));
+        } catch (IllegalArgumentException e) {
+            throw new CliException(e.getMessage());
+        }
+    }
+
+    /** {@code 1073741824}, {@code 512M}, {@code 4G} (binary units). */
+    private static long bytes(String v, long defaultValue) {
+        if (v == null) return defaultValue;
+        String s = v.trim().toUpperCase();
+        long unit = 1;
+        if (s.endsWith("K")) unit = 1L << 10;
+        else if (s.endsWith("M")) unit = 1L << 20;
+        else if (s.endsWith("G")) unit = 1L << 30;
+        if (unit != 1) s = s.substring(0, s.length() - 1);
+        try {
+            return Long.parseLong(s) * unit;
+        } catch (NumberFormatException e) {
+            throw new CliException("--kv-cache-memory must be bytes like 536870912, 512M or 4G, got '" + v + "'");
+        }
     }
 
     private static LoadFormat loadFormat(String value) {

@@ -17,6 +17,8 @@ public final class Main {
     static Map<String, Command> commands() {
         Map<String, Command> c = new LinkedHashMap<>();
         c.put("generate", new GenerateCommand());
+        c.put("tokenize", new TokenizeCommand());
+        c.put("detokenize", new DetokenizeCommand());
         c.put("render-chat", new RenderChatCommand());
         return c;
     }

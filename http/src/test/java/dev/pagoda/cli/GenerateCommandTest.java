@@ -10,7 +10,11 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import dev.pagoda.engine.json.Json;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.Test;
 
 /** {@code ./pagoda generate} end to end on the bundled model, checked against llama2.c's output. */
@@ -63,6 +67,49 @@ class GenerateCommandTest {
         Result r = run("generate", "--prompt", "x", "--model", "/nonexistent/model");
         assertEquals(1, r.status());
         assertTrue(r.err().contains("/nonexistent/model"), r.err());
+    }
+
+    @Test
+    void promptsFileRunsEveryLineTogetherAndPrintsThemInOrder(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("prompts.jsonl");
+        Files.writeString(file, String.join("\n",
+                "{\"prompt\": \"Once upon a time\", \"max_tokens\": 96}",
+                "{\"prompt\": \"The dog\", \"max_tokens\": 5, \"temperature\": 0.8, \"seed\": 3, \"n\": 2}",
+                "",
+                "{\"prompt\": \"Lily\", \"max_tokens\": 30, \"stop\": [\".\"]}") + "\n");
+        String model = Fixtures.stories260k().toString();
+        // Tiny blocks, a tiny token budget and two sequences at a time: chunked prefill and queueing.
+        Result r = run("generate", "--prompts-file", file.toString(), "--model", model,
+                "--max-num-seqs", "2", "--max-num-batched-tokens", "5", "--block-size", "4", "--no-enable-prefix-caching");
+        assertEquals(0, r.status(), r.err());
+        List<String> lines = r.out().lines().toList();
+        assertEquals(3, lines.size(), r.out());
+
+        Map<String, Object> first = Json.parseObject(lines.get(0));
+        assertEquals(expectedText().substring("Once upon a time".length()), first.get("text"));
+        assertEquals(96, ((List<?>) first.get("token_ids")).size());
+        assertEquals("length", first.get("finish_reason"));
+
+        Map<String, Object> second = Json.parseObject(lines.get(1));
+        assertEquals(List.of("length", "length"), second.get("finish_reason"));
+        assertEquals(2, ((List<?>) second.get("text")).size());
+
+        Map<String, Object> third = Json.parseObject(lines.get(2));
+        assertEquals("stop", third.get("finish_reason"));
+        String text = (String) third.get("text");
+        assertTrue(!text.contains(".") && !text.isEmpty(), text);
+        // The same prompt alone, greedy, prints the same text up to the stop string.
+        Result alone = run("generate", "--prompt", "Lily", "--max-tokens", "30", "--model", model);
+        assertTrue(alone.out().startsWith(text + "."), alone.out());
+    }
+
+    @Test
+    void badPromptsFileLinesNameTheLine(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("bad.jsonl");
+        Files.writeString(file, "{\"prompt\": \"x\"}\n{\"prompt\": \"y\", \"temprature\": 1}\n");
+        Result r = run("generate", "--prompts-file", file.toString(), "--model", Fixtures.stories260k().toString());
+        assertEquals(2, r.status());
+        assertTrue(r.err().contains("line 2: unknown field \"temprature\""), r.err());
     }
 
     /** The "text:" section of expected-greedy.txt. */

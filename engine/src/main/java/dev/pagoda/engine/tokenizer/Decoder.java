@@ -101,14 +101,16 @@ sealed interface Decoder {
         }
     }
 
-    /** Metaspace: "▁" back to spaces, and the prepended space of the first token removed. */
+    /**
+     * Metaspace: "▁" back to spaces; in the first token every "▁" is dropped when the pre-tokenizer
+     * prepends one (Hugging Face does exactly this, not just the leading one).
+     */
     record Metaspace(char replacement, boolean prepended) implements Decoder {
         public List<String> decodeChain(List<String> tokens) {
             List<String> out = new ArrayList<>(tokens.size());
             for (int i = 0; i < tokens.size(); i++) {
-                String t = tokens.get(i).replace(replacement, ' ');
-                if (i == 0 && prepended && t.startsWith(" ")) t = t.substring(1);
-                out.add(t);
+                String t = tokens.get(i);
+                out.add(i == 0 && prepended ? t.replace(String.valueOf(replacement), "") : t.replace(replacement, ' '));
             }
             return out;
         }

@@ -32,7 +32,7 @@ sealed interface PreTokenizer {
     record ByteLevel(boolean addPrefixSpace, boolean useRegex) implements PreTokenizer {
         public void split(String text, boolean atStart, Sink sink) {
             if (addPrefixSpace && !text.startsWith(" ")) text = " " + text;
-            if (useRegex) SplitBehavior.ISOLATED.apply(text, GptPatternScanner.GPT2.find(text), atStart, sink);
+            if (useRegex) SplitBehavior.ISOLATED.apply(text, GptPatternScanner.GPT2.find(text), false, atStart, sink);
             else if (!text.isEmpty()) sink.accept(text, atStart);
         }
 
@@ -45,9 +45,7 @@ sealed interface PreTokenizer {
     /** {@code Split}: a regex or literal pattern with a delimiter behavior, optionally inverted. */
     record Split(SplitPattern pattern, SplitBehavior behavior, boolean invert) implements PreTokenizer {
         public void split(String text, boolean atStart, Sink sink) {
-            IntList matches = pattern.find(text);
-            if (invert) matches = SplitBehavior.invert(matches, text.length());
-            behavior.apply(text, matches, atStart, sink);
+            behavior.apply(text, pattern.find(text), invert, atStart, sink);
         }
     }
 
@@ -92,7 +90,7 @@ sealed interface PreTokenizer {
                 }
                 i += n;
             }
-            (individualDigits ? SplitBehavior.ISOLATED : SplitBehavior.CONTIGUOUS).apply(text, matches, atStart, sink);
+            (individualDigits ? SplitBehavior.ISOLATED : SplitBehavior.CONTIGUOUS).apply(text, matches, false, atStart, sink);
         }
     }
 

@@ -28,36 +28,19 @@ enum SplitBehavior {
         };
     }
 
-    /** The complement of the matches: the gaps between them. */
-    static IntList invert(IntList matches, int length) {
-        IntList gaps = new IntList(matches.size() + 2);
-        int pos = 0;
-        for (int i = 0; i < matches.size(); i += 2) {
-            if (matches.get(i) > pos) {
-                gaps.add(pos);
-                gaps.add(matches.get(i));
-            }
-            pos = matches.get(i + 1);
-        }
-        if (pos < length) {
-            gaps.add(pos);
-            gaps.add(length);
-        }
-        return gaps;
-    }
-
     /** Emits the pieces of {@code text} given its matches, following Hugging Face's fold for each behavior. */
-    void apply(String text, IntList matches, boolean atStart, PreTokenizer.Sink sink) {
-        // Segments (start, end, isMatch) covering the whole text, gaps included.
+    void apply(String text, IntList matches, boolean invert, boolean atStart, PreTokenizer.Sink sink) {
+        // Segments (start, end, isMatch) covering the whole text, gaps included; adjacent matches stay
+        // separate segments, and inverting only flips the flags (as Hugging Face's Invert pattern).
         IntList seg = new IntList(matches.size() * 2 + 3);
         int pos = 0;
         for (int i = 0; i < matches.size(); i += 2) {
             int ms = matches.get(i), me = matches.get(i + 1);
-            if (ms > pos) addSegment(seg, pos, ms, false);
-            if (me > ms) addSegment(seg, ms, me, true);
+            if (ms > pos) addSegment(seg, pos, ms, invert);
+            if (me > ms) addSegment(seg, ms, me, !invert);
             pos = me;
         }
-        if (pos < text.length()) addSegment(seg, pos, text.length(), false);
+        if (pos < text.length()) addSegment(seg, pos, text.length(), invert);
         int count = seg.size() / 3;
         if (this == ISOLATED) {
             for (int i = 0; i < count; i++) emit(text, seg.get(3 * i), seg.get(3 * i + 1), atStart, sink);
@@ -93,7 +76,7 @@ enum SplitBehavior {
             case CONTIGUOUS -> {
                 for (int i = 0; i < count; i++) {
                     boolean isMatch = seg.get(3 * i + 2) == 1;
-                    if (isMatch && previousMatch && out.size() > 0) out.set(out.size() - 1, seg.get(3 * i + 1));
+                    if (isMatch == previousMatch && out.size() > 0) out.set(out.size() - 1, seg.get(3 * i + 1));
                     else { out.add(seg.get(3 * i)); out.add(seg.get(3 * i + 1)); }
                     previousMatch = isMatch;
                 }

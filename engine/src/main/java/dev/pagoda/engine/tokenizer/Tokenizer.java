@@ -33,6 +33,8 @@ public final class Tokenizer {
     private final String[] idToToken;
     /** [vocabSize] whether the id is an added token marked {@code special}. */
     private final boolean[] special;
+    /** [vocabSize] whether the id is one of {@code added_tokens}. */
+    private final boolean[] added;
     private final Map<String, Integer> addedTokenIds = new HashMap<>();
 
     private Tokenizer(Map<String, Object> json, TokenizerConfig config, String file) {
@@ -55,10 +57,12 @@ public final class Tokenizer {
         for (AddedVocabulary.AddedToken t : added) size = Math.max(size, t.id() + 1);
         idToToken = new String[size];
         special = new boolean[size];
+        this.added = new boolean[size];
         for (int id = 0; id < model.vocabSize(); id++) idToToken[id] = model.idToToken(id);
         for (AddedVocabulary.AddedToken t : added) {
             idToToken[t.id()] = t.content();
             special[t.id()] = t.special();
+            this.added[t.id()] = true;
             addedTokenIds.putIfAbsent(t.content(), t.id());
         }
         postProcessor = PostProcessor.fromJson(json.get("post_processor"), token -> tokenToId(token).orElseThrow(
@@ -101,6 +105,15 @@ public final class Tokenizer {
     /** Text of token ids, as Hugging Face's {@code decode} (no clean-up of tokenization spaces). */
     public String decode(int[] ids, boolean skipSpecialTokens) {
         return decodeTokens(tokens(ids, 0, ids.length, skipSpecialTokens));
+    }
+
+    /**
+     * Text of token ids; with {@code spacesBetweenSpecialTokens}, as transformers' slow tokenizers
+     * decode: added tokens and the text runs between them joined by single spaces.
+     */
+    public String decode(int[] ids, boolean skipSpecialTokens, boolean spacesBetweenSpecialTokens) {
+        if (!spacesBetweenSpecialTokens) return decode(ids, skipSpecialTokens);
+        return IncrementalDetokenizer.decodeWithSpacesBetweenAddedTokens(this, ids, 0, ids.length, skipSpecialTokens);
     }
 
     /** The token strings of {@code ids[from, to)} that decoding uses (unknown ids are dropped, as in Hugging Face). */
@@ -150,6 +163,11 @@ public final class Tokenizer {
     /** True for added tokens marked special (what {@code skip_special_tokens} removes). */
     public boolean isSpecial(int id) {
         return id >= 0 && id < special.length && special[id];
+    }
+
+    /** True for ids listed in {@code added_tokens} (special or not). */
+    public boolean isAddedToken(int id) {
+        return id >= 0 && id < added.length && added[id];
     }
 
     public TokenizerConfig config() {

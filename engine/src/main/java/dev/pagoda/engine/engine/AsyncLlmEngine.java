@@ -1,0 +1,113 @@
+package dev.pagoda.engine.engine;
+
+import dev.pagoda.engine.sampling.SamplingParams;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Consumer;
+
+/**
+ * The engine for a server (vLLM's {@code AsyncLLM}): one thread owns the {@link LlmEngine} and runs
+ * steps while there is work; any thread may {@link #submit} requests and {@link #abort} them.
+ * Callers talk to the engine thread only through a queue of commands, so the engine itself stays
+ * single-threaded and lock-free. A command takes effect at the next step boundary: an abort (a
+ * client went away) frees the request's blocks before the next schedule.
+ */
+public final class AsyncLlmEngine implements AutoCloseable {
+    private sealed interface Command permits Add, Abort, Shutdown {}
+    private record Add(RequestStream stream, int[] promptTokenIds, SamplingParams params, int priority) implements Command {}
+    private record Abort(String requestId) implements Command {}
+    private record Shutdown() implements Command {}
+
+    private final LlmEngine engine;
+    private final Consumer<LlmEngine> afterStep;
+    private final LinkedBlockingQueue<Command> inbox = new LinkedBlockingQueue<>();
+    private final Map<String, RequestStream> streams = new HashMap<>(); // engine thread only
+    private final Thread thread;
+
+    public AsyncLlmEngine(LlmEngine engine) {
+        this(engine, e -> {});
+    }
+
+    /** @param afterStep runs on the engine thread after every step (tests check invariants here) */
+    public AsyncLlmEngine(LlmEngine engine, Consumer<LlmEngine> afterStep) {
+        this.engine = engine;
+        this.afterStep = afterStep;
+        this.thread = Thread.ofPlatform().name("pagoda-engine").daemon().start(this::loop);
+    }
+
+    /** Queues a request; its outputs arrive on the returned stream. Text prompts: tokenize with {@link LlmEngine#tokenizer()}. */
+    public RequestStream submit(String requestId, int[] promptTokenIds, SamplingParams params, int priority) {
+        RequestStream stream = new RequestStream(requestId);
+        inbox.add(new Add(stream, promptTokenIds.clone(), params, priority));
+        return stream;
+    }
+
+    /** Aborts a request (no-op if unknown or finished); its stream ends with finish reason {@code abort}. */
+    public void abort(String requestId) {
+        inbox.add(new Abort(requestId));
+    }
+
+    /** Stops the engine thread after aborting everything in flight. */
+    @Override
+    public void close() throws InterruptedException {
+        inbox.add(new Shutdown());
+        thread.join();
+    }
+
+    private void loop() {
+        try {
+            while (true) {
+                // Idle: sleep until a command comes. Busy: take what is there and step.
+                Command first = engine.hasUnfinishedRequests() ? inbox.poll() : inbox.take();
+                for (Command c = first; c != null; c = inbox.poll()) {
+                    if (c instanceof Shutdown) {
+                        shutdown();
+                        return;
+                    }
+                    apply(c);
+                }
+                if (engine.hasUnfinishedRequests()) {
+                    for (RequestOutput o : engine.step().outputs()) {
+                        RequestStream s = o.finished() ? streams.remove(o.requestId()) : streams.get(o.requestId());
+                        if (s != null) s.put(o);
+                    }
+                    afterStep.accept(engine);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            RuntimeException failure = new IllegalStateException("the engine stopped: " + e.getMessage(), e);
+            streams.values().forEach(s -> s.fail(failure));
+            streams.clear();
+            for (Command c; (c = inbox.poll()) != null; ) if (c instanceof Add a) a.stream().fail(failure);
+        }
+    }
+
+    private void apply(Command c) {
+        switch (c) {
+            case Add a -> {
+                try {
+                    engine.addRequest(a.stream().requestId(), a.promptTokenIds(), a.params(), a.priority());
+                    streams.put(a.stream().requestId(), a.stream());
+                } catch (RuntimeException e) { // rejected: the caller sees why
+                    a.stream().fail(e);
+                }
+            }
+            case Abort a -> engine.abort(a.requestId());
+            case Shutdown s -> throw new IllegalStateException("handled by the loop");
+        }
+    }
+
+    private void shutdown() {
+        for (String id : streams.keySet().toArray(String[]::new)) engine.abort(id);
+        for (RequestOutput o : engine.step().outputs()) {
+            RequestStream s = streams.remove(o.requestId());
+            if (s != null) s.put(o);
+        }
+        for (Command c; (c = inbox.poll()) != null; ) {
+            if (c instanceof Add a) a.stream().fail(new IllegalStateException("the engine is shut down"));
+        }
+    }
+}

@@ -1,0 +1,261 @@
+package dev.pagoda.engine.engine;
+
+import dev.pagoda.engine.backend.ComputeBackend;
+import dev.pagoda.engine.kvcache.BlockManager;
+import dev.pagoda.engine.kvcache.KvCacheInvariants;
+import dev.pagoda.engine.kvcache.PrefixCacheStats;
+import dev.pagoda.engine.model.GenerationConfig;
+import dev.pagoda.engine.model.ModelConfig;
+import dev.pagoda.engine.sampling.SampledTokens;
+import dev.pagoda.engine.sampling.Sampler;
+import dev.pagoda.engine.sampling.SamplingParams;
+import dev.pagoda.engine.sampling.SamplingRow;
+import dev.pagoda.engine.sampling.StopChecker;
+import dev.pagoda.engine.scheduler.ScheduledBatch;
+import dev.pagoda.engine.scheduler.ScheduledSequence;
+import dev.pagoda.engine.scheduler.Scheduler;
+import dev.pagoda.engine.scheduler.SchedulerConfig;
+import dev.pagoda.engine.sequence.Sequence;
+import dev.pagoda.engine.sequence.SequenceStatus;
+import dev.pagoda.engine.tokenizer.Tokenizer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The engine loop (vLLM's {@code LLMEngine}; {@link #generate} is its {@code LLM.generate}).
+ * One {@link #step()}:
+ *
+ * <pre>
+ *   Scheduler.schedule()          which sequences, how many new tokens each; blocks allocated
+ *   ModelRunner.execute()         ScheduledBatch → ForwardBatch → backend.forward → Logits
+ *   Scheduler.updateComputedTokens  the granted tokens are in the cache now
+ *   Sampler.sample()              one token per sequence that reached its end
+ *   Completion.onToken()          append, detokenize, check stop tokens / strings / length
+ *   Scheduler.finish()            finished sequences free their blocks
+ *   → StepOutput                  a RequestOutput per request that changed
+ * </pre>
+ *
+ * <p>Single-threaded: call it from one thread ({@link AsyncLlmEngine} runs it on its own thread
+ * for the server). The backend must have its model loaded; the engine allocates the KV cache.
+ */
+public final class LlmEngine {
+    private static final System.Logger LOG = System.getLogger(LlmEngine.class.getName());
+
+    private final ComputeBackend backend;
+    private final ModelConfig modelConfig;
+    private final GenerationConfig generationConfig;
+    private final Tokenizer tokenizer;
+    private final EngineConfig config;
+    private final KvCacheSizing sizing;
+    private final int maxModelLen;
+    private final List<Integer> eosTokenIds;
+    private final BlockManager blockManager;
+    private final Scheduler scheduler;
+    private final ModelRunner modelRunner;
+    private final Sampler sampler;
+    private final Map<String, Request> requests = new LinkedHashMap<>(); // unfinished, by id
+    private final Map<Long, Completion> completions = new HashMap<>();   // by seqId
+    private final List<Request> abortedSinceLastStep = new ArrayList<>();
+    private long nextSeqId;
+    private long nextArrival;
+
+    public LlmEngine(ComputeBackend backend, ModelConfig modelConfig, GenerationConfig generationConfig,
+                     Tokenizer tokenizer, EngineConfig config) {
+        this.backend = backend;
+        this.modelConfig = modelConfig;
+        this.generationConfig = generationConfig;
+        this.tokenizer = tokenizer;
+        this.config = config;
+        if (config.maxModelLen() > modelConfig.maxPositionEmbeddings()) {
+            throw new IllegalArgumentException("max_model_len " + config.maxModelLen() + " exceeds the model's max_position_embeddings "
+                    + modelConfig.maxPositionEmbeddings());
+        }
+        this.maxModelLen = config.maxModelLen() > 0 ? config.maxModelLen() : modelConfig.maxPositionEmbeddings();
+        Set<Integer> eos = new LinkedHashSet<>(generationConfig.stopTokenIds(modelConfig));
+        eos.addAll(tokenizer.eosTokenIds());
+        this.eosTokenIds = List.copyOf(eos);
+
+        this.sizing = KvCacheSizing.of(config.numKvBlocks(), config.kvCacheMemoryBytes(),
+                backend.kvCacheBytesPerBlock(config.blockSize()), config.blockSize(), maxModelLen, config.maxNumSeqs());
+        LOG.log(System.Logger.Level.INFO, sizing.describe());
+        backend.allocateKvCache(sizing.numBlocks(), config.blockSize());
+        this.blockManager = new BlockManager(sizing.numBlocks(), config.blockSize());
+        this.scheduler = new Scheduler(new SchedulerConfig(config.maxNumSeqs(), config.maxNumBatchedTokens(), maxModelLen), blockManager);
+        this.modelRunner = new ModelRunner(backend, blockManager);
+        this.sampler = new Sampler(eosTokenIds, config.seed());
+    }
+
+    public EngineConfig config() { return config; }
+    public KvCacheSizing kvCacheSizing() { return sizing; }
+    public int maxModelLen() { return maxModelLen; }
+    public Tokenizer tokenizer() { return tokenizer; }
+    public PrefixCacheStats prefixCacheStats() { return blockManager.prefixCacheStats(); }
+    public long numPreemptions() { return scheduler.numPreemptions(); }
+    public boolean hasUnfinishedRequests() { return !requests.isEmpty() || !abortedSinceLastStep.isEmpty(); }
+
+    /** Tokenizes {@code prompt} (with the tokenizer's special tokens, e.g. BOS) and queues it. */
+    public void addRequest(String requestId, String prompt, SamplingParams params) {
+        addRequest(requestId, tokenizer.encode(prompt, true), params, 0);
+    }
+
+    /**
+     * Queues a request. The model's generation_config.json defaults fill what {@code params} did not
+     * set. Throws {@link IllegalArgumentException} for a request that can never be served (too long
+     * for the model or the whole KV cache, bad parameters, a duplicate id).
+     *
+     * @param priority smaller is scheduled first; equal priorities are served in arrival order
+     */
+    public void addRequest(String requestId, int[] promptTokenIds, SamplingParams params, int priority) {
+        if (requests.containsKey(requestId)) throw new IllegalArgumentException("request id '" + requestId + "' is already in use");
+        if (promptTokenIds.length == 0) throw new IllegalArgumentException("request " + requestId + ": the prompt is empty");
+        if (promptTokenIds.length >= maxModelLen) {
+            throw new IllegalArgumentException("request " + requestId + ": the prompt has " + promptTokenIds.length
+                    + " tokens; max_model_len is " + maxModelLen + " (room for at least one generated token is needed)");
+        }
+        for (int id : promptTokenIds) {
+            if (id < 0 || id >= modelConfig.vocabSize()) throw new IllegalArgumentException("request " + requestId + ": prompt token id " + id + " outside the vocabulary");
+        }
+        SamplingParams effective = params.withDefaults(generationConfig.samplingDefaults())
+                .validate(modelConfig.vocabSize(), SamplingParams.DEFAULT_MAX_LOGPROBS);
+        if (effective.promptLogprobs().isPresent()) {
+            throw new IllegalArgumentException("request " + requestId + ": prompt_logprobs is not supported by this engine yet");
+        }
+        int maxTokens = effective.effectiveMaxTokens(promptTokenIds.length, maxModelLen);
+        // Without global prefix caching, a per-request salt still lets the n completions share the prompt's blocks.
+        String cacheSalt = config.enablePrefixCaching() ? null : "request-" + nextArrival;
+        Request request = new Request(requestId, promptTokenIds, effective);
+        List<Sequence> seqs = new ArrayList<>();
+        for (int i = 0; i < effective.n(); i++) {
+            SamplingParams childParams = effective.n() == 1 ? effective : effective.forChild(i);
+            Sequence seq = new Sequence(nextSeqId + i, requestId, i, promptTokenIds, maxTokens, nextArrival + i, priority, cacheSalt, childParams);
+            Scheduler.checkFits(seq, scheduler.config(), blockManager.numBlocks(), blockManager.blockSize());
+            seqs.add(seq);
+        }
+        nextSeqId += seqs.size();
+        nextArrival += seqs.size();
+        for (Sequence seq : seqs) {
+            Completion c = new Completion(seq, tokenizer, new StopChecker(seq.samplingParams(), eosTokenIds, maxModelLen));
+            request.completions.add(c);
+            completions.put(seq.seqId(), c);
+            scheduler.add(seq);
+        }
+        requests.put(requestId, request);
+    }
+
+    /**
+     * Stops a request: its sequences leave the scheduler and free their blocks now; its final
+     * output (finish reason {@code abort}) comes with the next {@link #step()}. Unknown or finished ids are ignored.
+     */
+    public void abort(String requestId) {
+        Request r = requests.remove(requestId);
+        if (r == null) return;
+        for (Completion c : r.completions) {
+            scheduler.finish(c.sequence, SequenceStatus.FINISHED_ABORTED);
+            c.onAbort();
+            completions.remove(c.sequence.seqId());
+        }
+        abortedSinceLastStep.add(r);
+    }
+
+    /** Runs one step: schedule, forward, sample, update. Returns the requests that changed. */
+    public StepOutput step() {
+        List<RequestOutput> outputs = new ArrayList<>();
+        for (Request r : abortedSinceLastStep) outputs.add(r.output());
+        abortedSinceLastStep.clear();
+
+        long t0 = System.nanoTime();
+        ScheduledBatch batch = scheduler.schedule();
+        if (batch.isEmpty()) {
+            // With nothing running the whole pool is free, and every queued sequence fits alone (checked on add).
+            if (scheduler.hasUnfinished()) throw new IllegalStateException("nothing could be scheduled although "
+                    + scheduler.numWaiting() + " sequences wait: a scheduler bug");
+            return StepOutput.idle(outputs);
+        }
+        long t1 = System.nanoTime();
+        ModelRunner.Output out = modelRunner.execute(batch);
+        long t2 = System.nanoTime();
+        scheduler.updateComputedTokens(batch);
+
+        List<SamplingRow> rows = new ArrayList<>(out.samplingSequences().size());
+        for (ScheduledSequence g : out.samplingSequences()) {
+            Sequence s = g.sequence();
+            rows.add(new SamplingRow(s.samplingParams(), s.promptTokenIds(), s.outputTokenIds()));
+        }
+        SampledTokens sampled = sampler.sample(out.logits(), rows);
+
+        Set<Request> changed = new LinkedHashSet<>();
+        for (int i = 0; i < rows.size(); i++) {
+            Sequence seq = out.samplingSequences().get(i).sequence();
+            Completion c = completions.get(seq.seqId());
+            int tokenId = sampled.tokenIds()[i];
+            seq.appendTokenId(tokenId);
+            SequenceStatus finished = c.onToken(tokenId, sampled.logprobs()[i]);
+            if (finished != null) {
+                scheduler.finish(seq, finished);
+                completions.remove(seq.seqId());
+            }
+            changed.add(requests.get(seq.requestId()));
+        }
+        for (Request r : changed) {
+            outputs.add(r.output());
+            if (r.finished()) requests.remove(r.requestId);
+        }
+        long t3 = System.nanoTime();
+        return new StepOutput(outputs, batch.scheduled().size(), batch.numBatchedTokens(), batch.preempted().size(),
+                t1 - t0, t2 - t1, t3 - t2);
+    }
+
+    /**
+     * The offline batch API: runs every prompt to completion and returns the final outputs in
+     * prompt order, like vLLM's {@code LLM.generate}. {@code params} has one entry for all prompts
+     * or one per prompt.
+     */
+    public List<RequestOutput> generate(List<int[]> promptTokenIds, List<SamplingParams> params) {
+        if (params.size() != 1 && params.size() != promptTokenIds.size()) {
+            throw new IllegalArgumentException("give one SamplingParams for all prompts or one per prompt; got "
+                    + params.size() + " for " + promptTokenIds.size() + " prompts");
+        }
+        if (hasUnfinishedRequests()) throw new IllegalStateException("generate needs an idle engine");
+        List<String> ids = new ArrayList<>();
+        try {
+            for (int i = 0; i < promptTokenIds.size(); i++) {
+                String id = "generate-" + nextArrival + "-" + i;
+                addRequest(id, promptTokenIds.get(i), params.get(params.size() == 1 ? 0 : i), 0);
+                ids.add(id);
+            }
+        } catch (RuntimeException e) { // one bad prompt: withdraw the ones already queued, leave the engine idle
+            ids.forEach(this::abort);
+            step();
+            throw e;
+        }
+        Map<String, RequestOutput> finals = new HashMap<>();
+        while (hasUnfinishedRequests()) {
+            for (RequestOutput o : step().outputs()) if (o.finished()) finals.put(o.requestId(), o);
+        }
+        List<RequestOutput> ordered = new ArrayList<>(ids.size());
+        for (String id : ids) ordered.add(finals.get(id));
+        return ordered;
+    }
+
+    /** {@link #generate(List, List)} for text prompts. */
+    public List<RequestOutput> generateText(List<String> prompts, List<SamplingParams> params) {
+        List<int[]> ids = new ArrayList<>();
+        for (String p : prompts) ids.add(tokenizer.encode(p, true));
+        return generate(ids, params);
+    }
+
+    /** Checks the KV block bookkeeping ({@link KvCacheInvariants}); tests call it after every step. */
+    public void checkInvariants() {
+        KvCacheInvariants.check(blockManager, scheduler.unfinished());
+    }
+
+    /** Running and waiting sequence counts (for logs and tests). */
+    public int numRunning() { return scheduler.numRunning(); }
+    public int numWaiting() { return scheduler.numWaiting(); }
+    ComputeBackend backend() { return backend; }
+}
