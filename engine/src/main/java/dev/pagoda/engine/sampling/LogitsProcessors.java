@@ -103,15 +103,11 @@ final class LogitsProcessors {
     /**
      * top_p (nucleus) on the weights: keeps the most likely tokens until their probability mass
      * reaches p (the token that crosses p is kept; so are its ties), removing the rest from both
-     * {@code x} (-Infinity) and {@code weights} (0). The cutoff comes from
-     * {@link Selection#nucleusCutoff}: O(vocabSize), instead of vLLM's full sort, which a CPU
-     * cannot afford on a 150k vocabulary.
-     *
-     * @param scratch    {@code [vocabSize]} workspace
-     * @param bucketMass {@code [Selection.NUM_BUCKETS]} workspace
+     * {@code x} (-Infinity) and {@code weights} (0). The cutoff comes from {@link TopPCutoff}
+     * in O(vocabSize), instead of vLLM's full sort, which a CPU cannot afford on a 150k vocabulary.
      */
-    static void applyTopP(float[] x, float[] weights, int vocabSize, double p, float[] scratch, double[] bucketMass) {
-        float cutoff = Selection.nucleusCutoff(weights, vocabSize, p, scratch, bucketMass);
+    static void applyTopP(float[] x, float[] weights, int vocabSize, double p, TopPCutoff topP) {
+        float cutoff = topP.cutoff(weights, vocabSize, p);
         for (int i = 0; i < vocabSize; i++) {
             if (weights[i] < cutoff) {
                 weights[i] = 0f;

@@ -22,13 +22,24 @@ final class LogprobsCalculator {
     static TokenLogprobs compute(float[] x, int offset, int vocabSize, int tokenId, int topN, boolean asLogprobs,
             float[] expScratch, int[] intScratch) {
         float tokenScore = x[offset + tokenId];
-        int rank = 0;
-        for (int i = 0; i < vocabSize; i++) if (x[offset + i] >= tokenScore) rank++;
+        int rank = rank(x, offset, vocabSize, tokenScore);
         double shift = asLogprobs ? logSumExp(x, offset, vocabSize, expScratch, intScratch) : 0.0;
         int[] top = TopN.select(x, offset, vocabSize, topN);
         float[] topValues = new float[top.length];
         for (int j = 0; j < top.length; j++) topValues[j] = (float) (x[offset + top[j]] - shift);
         return new TokenLogprobs(tokenId, (float) (tokenScore - shift), Math.max(rank, 1), top, topValues);
+    }
+
+    /**
+     * How many scores are ≥ {@code score} (vLLM's rank). Counted branch-free, from the sign bit of
+     * {@code x - score} (+0 when equal), because a compare-and-branch mispredicts on every other
+     * entry for a mid-ranked token; C2 vectorizes this form.
+     */
+    static int rank(float[] x, int offset, int vocabSize, float score) {
+        if (score == Float.NEGATIVE_INFINITY) return vocabSize; // -Inf - -Inf is NaN: count directly
+        int below = 0;
+        for (int i = 0; i < vocabSize; i++) below += Float.floatToRawIntBits(x[offset + i] - score) >>> 31;
+        return vocabSize - below;
     }
 
     /** log(sum(exp(x))) over the row, stable: max + log(sum(exp(x - max))). */

@@ -22,7 +22,7 @@ final class RowSampler {
     private int[] intScratch;   // [vocabSize] exponents for FastExp
     private float[] expScratch; // [vocabSize] exponentials for logprobs
     private double[] blockSums; // [ceil(vocabSize / DRAW_BLOCK)]
-    private final double[] bucketMass = new double[Selection.NUM_BUCKETS];
+    private final TopPCutoff topPCutoff = new TopPCutoff();
     private final float[] heap = new float[Selection.MAX_HEAP_K];
     private int stamp;
 
@@ -57,7 +57,7 @@ final class RowSampler {
                 if (p.minP() > 0) LogitsProcessors.applyMinP(work, vocabSize, p.minP());
                 if (p.topK() > 0 && p.topK() < vocabSize) LogitsProcessors.applyTopK(work, vocabSize, p.topK(), scratch, heap);
                 LogitsProcessors.weights(work, vocabSize, weights, intScratch);
-                if (p.topP() < 1.0) LogitsProcessors.applyTopP(work, weights, vocabSize, p.topP(), scratch, bucketMass);
+                if (p.topP() < 1.0) LogitsProcessors.applyTopP(work, weights, vocabSize, p.topP(), topPCutoff);
                 token = drawInverseCdf(weights, vocabSize, u, blockSums);
             }
         }

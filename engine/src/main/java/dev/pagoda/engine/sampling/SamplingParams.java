@@ -125,7 +125,7 @@ public record SamplingParams(
 
     /**
      * Parses a request body's sampling fields (vLLM names: {@code "top_p"}, {@code "stop"} as a string
-     * or a list, {@code "logit_bias"} with string keys, {@code "logprobs": true} = 1, {@code null} =
+     * or a list, {@code "logit_bias"} with string keys, {@code "logprobs": true} = 1 (false: none), {@code null} =
      * unset). Keys not in {@link #FIELD_NAMES} are ignored: the caller owns the rest of the body.
      */
     public static SamplingParams fromJson(Map<String, Object> body) {

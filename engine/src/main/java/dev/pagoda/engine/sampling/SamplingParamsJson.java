@@ -9,7 +9,7 @@ import java.util.Map;
  * Reads the sampling fields of a parsed JSON request body ({@code dev.pagoda.engine.json.Json}
  * values: Long, Double, String, Boolean, List, Map, null) into {@link SamplingParams}, the way
  * vLLM's OpenAI layer does: {@code null} = not set, {@code stop} as a string or a list,
- * {@code logit_bias} keys as strings, {@code logprobs: true} = 1.
+ * {@code logit_bias} keys as strings, {@code logprobs: true} = 1 and {@code false} = none.
  */
 final class SamplingParamsJson {
     private SamplingParamsJson() {}
@@ -18,7 +18,7 @@ final class SamplingParamsJson {
         SamplingParams.Builder b = SamplingParams.builder();
         for (String key : SamplingParams.FIELD_NAMES) {
             Object v = body.get(key);
-            if (v == null) continue;
+            if (v == null || (v.equals(Boolean.FALSE) && (key.equals("logprobs") || key.equals("prompt_logprobs")))) continue;
             switch (key) {
                 case "n" -> b.n(integer(key, v));
                 case "temperature" -> b.temperature(number(key, v));
@@ -36,8 +36,8 @@ final class SamplingParamsJson {
                 case "ignore_eos" -> b.ignoreEos(bool(key, v));
                 case "min_tokens" -> b.minTokens(integer(key, v));
                 case "max_tokens" -> b.maxTokens(integer(key, v));
-                case "logprobs" -> b.logprobs(v instanceof Boolean flag ? (flag ? 1 : 0) : integer(key, v));
-                case "prompt_logprobs" -> b.promptLogprobs(v instanceof Boolean flag ? (flag ? 1 : 0) : integer(key, v));
+                case "logprobs" -> b.logprobs(v instanceof Boolean ? 1 : integer(key, v));
+                case "prompt_logprobs" -> b.promptLogprobs(v instanceof Boolean ? 1 : integer(key, v));
                 case "logprobs_mode" -> b.logprobsMode(LogprobsMode.fromVllmName(string(key, v)));
                 case "skip_special_tokens" -> b.skipSpecialTokens(bool(key, v));
                 case "spaces_between_special_tokens" -> b.spacesBetweenSpecialTokens(bool(key, v));

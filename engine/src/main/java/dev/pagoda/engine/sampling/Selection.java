@@ -1,34 +1,36 @@
 package dev.pagoda.engine.sampling;
 
 /**
- * Selection without sorting, for top-k and top-p. The quickselects partition a scratch array in place around a
- * median-of-three pivot into {@code > pivot | == pivot | < pivot} (descending, three-way so that
+ * Selection without sorting, for top-k, top-p and logprobs: a size-k heap for small k, and
+ * quickselects that partition a scratch array in place around a median-of-three pivot into {@code > pivot | == pivot | < pivot} (descending, three-way so that
  * long runs of equal values cannot make it quadratic) and continue in one part only: expected
  * O(m) for m values.
  */
 final class Selection {
     /** Top-k up to this k uses a heap; larger k a quickselect. */
     static final int MAX_HEAP_K = 256;
-    /**
-     * Buckets of {@link #nucleusCutoff}: a positive float's top bits (8 exponent bits and 4
-     * mantissa bits) order it like its value, and weights in (0, 1] use keys up to 0x7F0.
-     */
-    static final int NUM_BUCKETS = 2048;
-    private static final int BUCKET_SHIFT = 19;
 
     private Selection() {}
 
     /**
-     * The k-th largest of the finite values of {@code x[0, n)}, from one pass with a size-k min-heap
-     * (the heap's root is the smallest of the k best so far); -Infinity when fewer than k are finite.
+     * The k-th largest of the finite values of {@code x[0, n)}; -Infinity when fewer than k are finite.
      *
      * @param heap workspace of at least k floats
      */
     static float kthLargestByHeap(float[] x, int n, int k, float[] heap) {
+        return topValues(x, n, k, Float.NEGATIVE_INFINITY, heap) < k ? Float.NEGATIVE_INFINITY : heap[0];
+    }
+
+    /**
+     * The k largest values of {@code x[0, n)} above {@code floor}, in one pass with a size-k min-heap
+     * (its root, {@code heap[0]}, is the smallest of the k best so far, so most values cost one
+     * compare). Returns how many were found (≤ k); they are in {@code heap[0, count)}, heap-ordered.
+     */
+    static int topValues(float[] x, int n, int k, float floor, float[] heap) {
         int size = 0;
         for (int i = 0; i < n; i++) {
             float v = x[i];
-            if (v == Float.NEGATIVE_INFINITY) continue;
+            if (!(v > floor)) continue;
             if (size < k) {
                 int c = size++;
                 heap[c] = v;
@@ -54,45 +56,7 @@ final class Selection {
                 }
             }
         }
-        return size < k ? Float.NEGATIVE_INFINITY : heap[0];
-    }
-
-    /**
-     * The top-p cutoff of weights {@code w[0, n)} (each in [0, 1], 0 = removed): keeping every
-     * weight ≥ the result keeps the nucleus of mass {@code p}. A radix step first: one pass adds
-     * each weight's mass to its bucket (the float's top bits), a walk down the buckets finds the one
-     * where the mass above reaches p, and only that bucket's weights go to {@link #massCutoff}.
-     *
-     * @param scratch    {@code [n]} workspace
-     * @param bucketMass {@code [NUM_BUCKETS]} workspace
-     */
-    static float nucleusCutoff(float[] w, int n, double p, float[] scratch, double[] bucketMass) {
-        java.util.Arrays.fill(bucketMass, 0.0);
-        double total = 0;
-        for (int i = 0; i < n; i++) {
-            float v = w[i];
-            if (v > 0f) {
-                bucketMass[bucket(v)] += v;
-                total += v;
-            }
-        }
-        double target = p * total, above = 0;
-        int b = NUM_BUCKETS - 1;
-        for (; b >= 0; b--) {
-            if (above + bucketMass[b] >= target) break;
-            above += bucketMass[b];
-        }
-        if (b < 0) return 0f; // rounding: even everything falls short of p × total; keep all
-        int m = 0;
-        for (int i = 0; i < n; i++) {
-            float v = w[i];
-            if (v > 0f && bucket(v) == b) scratch[m++] = v;
-        }
-        return massCutoff(scratch, m, target - above);
-    }
-
-    private static int bucket(float positive) {
-        return Math.min(Float.floatToRawIntBits(positive) >>> BUCKET_SHIFT, NUM_BUCKETS - 1);
+        return size;
     }
 
     /** The k-th largest (1-based) of {@code a[0, m)}; {@code a} is reordered. Requires 1 ≤ k ≤ m. */

@@ -21,9 +21,9 @@ class FastExpTest {
     @Test
     void underflowsToExactlyZero() {
         assertEquals(0f, FastExp.exp(Float.NEGATIVE_INFINITY));
-        assertEquals(0f, FastExp.exp(-104f));
+        assertEquals(0f, FastExp.exp(-88.5f));
         assertEquals(0f, FastExp.exp(-1e30f));
-        assertTrue(FastExp.exp(-100f) > 0f && FastExp.exp(-100f) < 1e-43f, "subnormal range stays tiny and positive");
+        assertTrue(FastExp.exp(-87f) > 0f, "the smallest normal results stay");
     }
 
     @Test

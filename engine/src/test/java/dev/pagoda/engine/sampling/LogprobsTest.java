@@ -140,4 +140,16 @@ class LogprobsTest {
         assertThrows(IllegalArgumentException.class, () -> Sampler.promptLogprobs(logits, 2, 0, 1));
         assertThrows(IllegalArgumentException.class, () -> Sampler.promptLogprobs(logits, 0, 500, 1));
     }
+
+    @Test
+    void rankCountsScoresAtLeastAsHigh() {
+        Random r = new Random(8);
+        float[] x = new float[3001];
+        for (int i = 0; i < x.length; i++) x[i] = i % 50 == 0 ? Float.NEGATIVE_INFINITY : r.nextInt(40) - 20;
+        for (int t = 0; t < x.length; t += 7) {
+            int expected = 0;
+            for (float v : x) if (v >= x[t]) expected++;
+            assertEquals(expected, LogprobsCalculator.rank(x, 0, x.length, x[t]), "token " + t + " score " + x[t]);
+        }
+    }
 }

@@ -101,7 +101,7 @@ class SamplerTest {
         float[] work = row.clone();
         float[] weights = new float[work.length];
         LogitsProcessors.weights(work, work.length, weights, new int[work.length]);
-        LogitsProcessors.applyTopP(work, weights, work.length, topP, new float[work.length], new double[Selection.NUM_BUCKETS]);
+        LogitsProcessors.applyTopP(work, weights, work.length, topP, new TopPCutoff());
         for (int i = 0; i < row.length; i++) {
             assertEquals(inNucleus[i], work[i] != Float.NEGATIVE_INFINITY, "token " + i + " (p=" + probs[i] + ")");
         }

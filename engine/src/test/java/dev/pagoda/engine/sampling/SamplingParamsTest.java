@@ -162,7 +162,7 @@ class SamplingParamsTest {
                 () -> SamplingParams.fromJson(Json.parseObject("{\"logit_bias\": {\"x\": 1}}")));
         rejects("logprobs_mode", "logprobs_mode must be one of raw_logprobs, raw_logits, processed_logprobs, processed_logits, got 'best'.",
                 () -> SamplingParams.fromJson(Map.of("logprobs_mode", "best")));
-        assertEquals(SamplingParams.defaults(), SamplingParams.fromJson(Json.parseObject("{\"seed\": null, \"stop\": null}")));
+        assertEquals(SamplingParams.defaults(), SamplingParams.fromJson(Json.parseObject("{\"seed\": null, \"stop\": null, \"logprobs\": false}")));
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.pagoda.engine.sampling;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.Random;
@@ -88,23 +89,28 @@ class SelectionTest {
     }
 
     @Test
-    void bucketedNucleusCutoffMatchesTheDirectOne() {
+    void topPCutoffMatchesTheDirectOneOnBothPaths() {
         Random r = new Random(5);
-        double[] buckets = new double[Selection.NUM_BUCKETS];
-        for (int trial = 0; trial < 200; trial++) {
+        TopPCutoff topP = new TopPCutoff();
+        int bucketPath = 0, heapPath = 0;
+        for (int trial = 0; trial < 300; trial++) {
             int n = 1 + r.nextInt(3000);
             float[] w = new float[n];
-            double scale = 0.5 + 4 * r.nextDouble();
+            double scale = trial % 2 == 0 ? 0.05 + 0.3 * r.nextDouble() : 0.5 + 4 * r.nextDouble(); // flat or peaked
             for (int i = 0; i < n; i++) w[i] = r.nextInt(7) == 0 ? 0f : (float) Math.exp(-Math.abs(scale * r.nextGaussian()));
             w[r.nextInt(n)] = 1f; // the max
             double p = r.nextDouble();
             float[] positive = new float[n];
             int m = 0;
-            double total = 0;
-            for (float v : w) if (v > 0) { positive[m++] = v; total += v; }
-            float direct = Selection.massCutoff(positive, m, p * total);
-            assertEquals(direct, Selection.nucleusCutoff(w, n, p, new float[n], buckets), "trial " + trial + " p=" + p);
+            for (float v : w) if (v > 0) positive[m++] = v;
+            float direct = Selection.massCutoff(positive, m, p * TopPCutoff.sum(w, n));
+            assertEquals(direct, topP.cutoff(w, n, p), "trial " + trial + " p=" + p);
+            int kept = 0;
+            for (float v : w) if (v >= direct) kept++;
+            if (kept > Selection.MAX_HEAP_K) bucketPath++;
+            else heapPath++;
         }
+        assertTrue(bucketPath > 20 && heapPath > 20, "both paths ran: " + bucketPath + " / " + heapPath);
     }
 
     @Test
