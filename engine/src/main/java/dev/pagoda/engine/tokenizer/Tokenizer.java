@@ -40,8 +40,8 @@ public final class Tokenizer {
     private Tokenizer(Map<String, Object> json, TokenizerConfig config, String file) {
         Object version = json.get("version");
         if (version != null && !"1.0".equals(version)) throw new TokenizerException(file + ": unsupported tokenizer.json version '" + version + "'");
-        if (json.get("truncation") != null) throw TokenizerException.unsupported("truncation", "enabled");
-        if (json.get("padding") != null) throw TokenizerException.unsupported("padding", "enabled");
+        // "truncation" and "padding" are deliberately ignored: transformers switches them off unless a
+        // call asks for them, and an inference engine must never cut a prompt silently.
         this.config = config;
         normalizer = Normalizer.fromJson(json.get("normalizer"));
         preTokenizer = PreTokenizer.fromJson(json.get("pre_tokenizer"));
@@ -134,6 +134,18 @@ public final class Tokenizer {
         return String.join("", decoder.decodeChain(tokens));
     }
 
+    /**
+     * transformers' {@code clean_up_tokenization}: removes the space before punctuation and English
+     * contractions. transformers' {@code decode} applies it when {@code clean_up_tokenization_spaces}
+     * is set ({@link TokenizerConfig#cleanUpTokenizationSpaces()}); Hugging Face's Rust decode and
+     * vLLM's streaming do not, so {@link #decode} does not either.
+     */
+    public static String cleanUpTokenizationSpaces(String text) {
+        return text.replace(" .", ".").replace(" ?", "?").replace(" !", "!").replace(" ,", ",")
+                .replace(" ' ", "'").replace(" n't", "n't").replace(" 'm", "'m").replace(" 's", "'s")
+                .replace(" 've", "'ve").replace(" 're", "'re");
+    }
+
     /** Number of ids: one more than the largest id of the model vocabulary or the added tokens. */
     public int vocabSize() {
         return idToToken.length;
@@ -168,6 +180,11 @@ public final class Tokenizer {
     /** True for ids listed in {@code added_tokens} (special or not). */
     public boolean isAddedToken(int id) {
         return id >= 0 && id < added.length && added[id];
+    }
+
+    /** Empties the per-word BPE cache (for cold-cache benchmarks). */
+    void clearCache() {
+        model.clearCache();
     }
 
     public TokenizerConfig config() {
