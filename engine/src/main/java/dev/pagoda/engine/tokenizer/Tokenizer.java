@@ -49,20 +49,20 @@ public final class Tokenizer {
         @SuppressWarnings("unchecked")
         Map<String, Object> m = (Map<String, Object>) modelJson;
         model = BpeModel.fromJson(m, preTokenizer != null && preTokenizer.byteLevel());
-        List<AddedVocabulary.AddedToken> added = AddedVocabulary.fromJson(json.get("added_tokens"));
-        addedVocabulary = new AddedVocabulary(added, normalizerFunction());
+        List<AddedVocabulary.AddedToken> addedTokens = AddedVocabulary.fromJson(json.get("added_tokens"));
+        addedVocabulary = new AddedVocabulary(addedTokens, normalizerFunction());
         decoder = Decoder.fromJson(json.get("decoder"));
 
         int size = model.vocabSize();
-        for (AddedVocabulary.AddedToken t : added) size = Math.max(size, t.id() + 1);
+        for (AddedVocabulary.AddedToken t : addedTokens) size = Math.max(size, t.id() + 1);
         idToToken = new String[size];
         special = new boolean[size];
-        this.added = new boolean[size];
+        added = new boolean[size];
         for (int id = 0; id < model.vocabSize(); id++) idToToken[id] = model.idToToken(id);
-        for (AddedVocabulary.AddedToken t : added) {
+        for (AddedVocabulary.AddedToken t : addedTokens) {
             idToToken[t.id()] = t.content();
             special[t.id()] = t.special();
-            this.added[t.id()] = true;
+            added[t.id()] = true;
             addedTokenIds.putIfAbsent(t.content(), t.id());
         }
         postProcessor = PostProcessor.fromJson(json.get("post_processor"), token -> tokenToId(token).orElseThrow(
