@@ -38,6 +38,8 @@ final class BpeModel {
     /** [256] id of each byte as a symbol: the byte-level character, or the {@code <0xNN>} token; -1 if absent. */
     private final int[] byteIds = new int[256];
     private final Map<String, int[]> cache = new ConcurrentHashMap<>();
+    /** Cuts long SentencePiece words into cacheable pieces, or null (byte-level, or not provably exact). */
+    private final MetaspaceBoundaries boundaries;
 
     private BpeModel(Map<String, Integer> vocab, String[] idToToken, MergeTable merges, int unkId, boolean fuseUnk,
                      boolean byteFallback, boolean ignoreMerges, boolean byteLevel) {
@@ -49,6 +51,7 @@ final class BpeModel {
         this.byteFallback = byteFallback;
         this.ignoreMerges = ignoreMerges;
         this.byteLevel = byteLevel;
+        boundaries = byteLevel ? null : MetaspaceBoundaries.forVocabulary(vocab.keySet());
         Arrays.fill(charIds, -1);
         for (Map.Entry<String, Integer> e : vocab.entrySet()) {
             String t = e.getKey();
@@ -135,8 +138,25 @@ final class BpeModel {
         return vocab.get(token);
     }
 
+    void clearCache() {
+        cache.clear();
+    }
+
     /** Appends the ids of one word (in its original spelling; byte-level mapping happens here). */
     void encodeWord(String word, IntList out) {
+        if (boundaries != null && word.length() > MAX_CACHED_WORD_CHARS / 8) {
+            IntList cuts = boundaries.cuts(word);
+            if (cuts.size() > 1) {
+                for (int i = 0; i < cuts.size(); i++) {
+                    encodePiece(word.substring(cuts.get(i), i + 1 < cuts.size() ? cuts.get(i + 1) : word.length()), out);
+                }
+                return;
+            }
+        }
+        encodePiece(word, out);
+    }
+
+    private void encodePiece(String word, IntList out) {
         if (word.isEmpty()) return;
         boolean cacheable = word.length() <= MAX_CACHED_WORD_CHARS;
         if (cacheable) {
