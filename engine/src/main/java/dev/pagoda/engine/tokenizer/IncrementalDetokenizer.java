@@ -109,7 +109,7 @@ public final class IncrementalDetokenizer {
         return delta;
     }
 
-    /** All text emitted so far, as a read-only view without copying (for stop strings: see {@link StopStrings}). */
+    /** All text emitted so far, as a read-only view without copying (stop strings are checked on it: see {@code sampling.StopChecker}). */
     public CharSequence text() {
         return CharBuffer.wrap(text);
     }
