@@ -162,6 +162,9 @@ class CpuBackendTest {
             var block = assertThrows(IllegalArgumentException.class, () -> b.forward(new ForwardBatch(
                     new int[] {1}, new int[] {0}, new int[] {0, 1}, new int[] {1}, new int[][] {{4}}, new int[] {1}, new int[] {0})));
             assertTrue(block.getMessage().contains("blockTables[0][0] = 4"), block.getMessage());
+            var position = assertThrows(IllegalArgumentException.class, () -> b.forward(new ForwardBatch(
+                    new int[] {1}, new int[] {3}, new int[] {0, 1}, new int[] {2}, new int[][] {{0}}, new int[] {1}, new int[] {0})));
+            assertTrue(position.getMessage().contains("positions[0] = 3"), position.getMessage());
         }
     }
 
