@@ -19,14 +19,18 @@ public final class Main {
     static Map<String, Command> commands() {
         Map<String, Command> c = new LinkedHashMap<>();
         c.put("generate", new GenerateCommand());
-        c.put("render-chat", new RenderChatCommand());
         c.put("tokenize", new TokenizeCommand());
         c.put("detokenize", new DetokenizeCommand());
+        c.put("render-chat", new RenderChatCommand());
         c.put("serve", new ServeCommand());
         return c;
     }
 
     public static void main(String[] argv) {
+        // One line per log record, vLLM-style: "INFO 11:56:22 LlmEngine: KV cache: ...".
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s %1$tT %3$s: %5$s%6$s%n");
+        }
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
         int status = run(argv, System.in, out, System.err);
         out.flush();

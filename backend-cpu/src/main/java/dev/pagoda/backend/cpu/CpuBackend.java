@@ -98,6 +98,13 @@ public final class CpuBackend implements ComputeBackend {
                 throw new IllegalArgumentException("blockTables[" + s + "] has " + table.length + " blocks, seqLen "
                         + b.seqLens()[s] + " needs " + neededBlocks + " of " + blockSize + " tokens");
             }
+            // Attention puts new token i at position contextLen + i; RoPE uses positions[]: they must agree.
+            for (int i = 0, row = b.queryStartLoc()[s]; row < b.queryStartLoc()[s + 1]; i++, row++) {
+                if (b.positions()[row] != b.contextLen(s) + i) {
+                    throw new IllegalArgumentException("positions[" + row + "] = " + b.positions()[row] + " but sequence " + s
+                            + " has " + b.contextLen(s) + " cached tokens, so its new token " + i + " is at position " + (b.contextLen(s) + i));
+                }
+            }
             for (int i = 0; i < neededBlocks; i++) {
                 if (table[i] < 0 || table[i] >= cache.numBlocks) {
                     throw new IllegalArgumentException("blockTables[" + s + "][" + i + "] = " + table[i] + " is not a block id in [0, " + cache.numBlocks + ")");

@@ -90,7 +90,7 @@ final class PagedAttention {
 
             // 1. Scores: q · k_j * scale for every visible position j, keys found through the block table.
             for (int j = 0; j < numVisible; j++) {
-                long kByte = keyByteOffset(j, blockTable, blockSize, numKvHeads, kvHead, headSize);
+                long kByte = kvByteOffset(j, blockTable, blockSize, numKvHeads, kvHead, headSize);
                 scores[j] = Dot.dotF32(query, qOff, keyCache, kByte, headSize) * scale;
             }
 
@@ -100,14 +100,14 @@ final class PagedAttention {
             // 3. Output: the weighted sum of values, in position order.
             java.util.Arrays.fill(out, qOff, qOff + headSize, 0f);
             for (int j = 0; j < numVisible; j++) {
-                long vByte = keyByteOffset(j, blockTable, blockSize, numKvHeads, kvHead, headSize);
+                long vByte = kvByteOffset(j, blockTable, blockSize, numKvHeads, kvHead, headSize);
                 VectorOps.fmaInto(out, qOff, scores[j], valueCache, vByte, headSize);
             }
         }
     }
 
-    /** Byte offset of kv-head {@code kvHead} of the token at {@code position}, in a layer's K (or V) cache. */
-    static long keyByteOffset(int position, int[] blockTable, int blockSize, int numKvHeads, int kvHead, int headSize) {
+    /** Byte offset of kv-head {@code kvHead} of the token at {@code position} in a layer's K cache (and, equally, its V cache). */
+    static long kvByteOffset(int position, int[] blockTable, int blockSize, int numKvHeads, int kvHead, int headSize) {
         int physicalBlock = blockTable[position / blockSize];
         int slot = physicalBlock * blockSize + position % blockSize;
         return ((long) slot * numKvHeads + kvHead) * headSize * Float.BYTES;

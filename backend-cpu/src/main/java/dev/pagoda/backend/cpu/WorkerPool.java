@@ -6,14 +6,19 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * A fixed set of threads that share out the index range of one loop: {@code parallelFor(n, task)}
- * runs {@code task} over {@code [0, n)} cut into small chunks that the threads take in turn.
+ * runs {@code task} over {@code [0, n)} cut into chunks that the threads claim in turn.
  *
  * <p>Why not a {@code ForkJoinPool}: a decode step of a 24-layer model starts ~120 parallel loops,
- * each only tens of microseconds long, so the hand-off must be cheap and must not allocate. The
- * calling thread works too (it is worker 0); the others spin briefly between loops and then park.
+ * each only tens of microseconds long, so the hand-off must be cheap. The calling thread works
+ * too (it is worker 0); the others spin briefly between loops and then park.
+ *
+ * <p>The caller waits for the <em>chunks</em>, not for the helpers: a helper that is slow to wake
+ * (a busy, shared machine) simply finds no work left, and the caller never waits for a thread
+ * that has not started anything. Each loop is a fresh {@link Job}, so a late helper can only
+ * see an exhausted old job or the current one, never a mix of the two.
  *
  * <p>Results never depend on how the range was split: every index is computed by exactly one
- * thread with the same code, so the chunk size only balances load (useful on a shared machine).
+ * thread with the same code, so the chunk size only balances load.
  * One caller at a time (the forward pass is single-threaded at the top).
  */
 final class WorkerPool implements AutoCloseable {
@@ -24,20 +29,44 @@ final class WorkerPool implements AutoCloseable {
         void run(int worker, int start, int end);
     }
 
-    /** How long an idle worker busy-waits for the next loop before parking (iterations of onSpinWait). */
+    /** One parallel loop: its range, its chunking and its progress. */
+    private static final class Job {
+        final RangeTask task;
+        final int size, chunkSize, numChunks;
+        final Thread caller;
+        final AtomicInteger nextChunk = new AtomicInteger();
+        final AtomicInteger doneChunks = new AtomicInteger();
+        volatile Throwable failure;
+
+        Job(RangeTask task, int size, int chunkSize, Thread caller) {
+            this.task = task;
+            this.size = size;
+            this.chunkSize = chunkSize;
+            this.numChunks = (size + chunkSize - 1) / chunkSize;
+            this.caller = caller;
+        }
+
+        /** Claims and runs chunks until none are left. */
+        void work(int worker) {
+            for (int c; (c = nextChunk.getAndIncrement()) < numChunks; ) {
+                try {
+                    if (failure == null) task.run(worker, c * chunkSize, Math.min(size, (c + 1) * chunkSize));
+                } catch (Throwable t) {
+                    failure = t; // the remaining chunks are skipped, but still counted as done
+                }
+                if (doneChunks.incrementAndGet() == numChunks && Thread.currentThread() != caller) LockSupport.unpark(caller);
+            }
+        }
+    }
+
+    /** How long an idle thread busy-waits before parking (iterations of onSpinWait). */
     private static final int SPIN_ITERATIONS = 1 << 14;
 
     private final int numThreads;
     private final Thread[] workers; // numThreads - 1 helpers; the caller is worker 0
+    private volatile Job job;
     private final AtomicLong generation = new AtomicLong(); // bumped once per loop
-    private final AtomicInteger nextChunk = new AtomicInteger();
-    private final AtomicInteger running = new AtomicInteger(); // helpers still inside the current loop
-    private volatile RangeTask task;
-    private volatile int size;
-    private volatile int chunkSize;
-    private volatile Thread caller;
     private volatile boolean closed;
-    private volatile Throwable failure;
 
     WorkerPool(int numThreads) {
         if (numThreads < 1) throw new IllegalArgumentException("numThreads must be >= 1, got " + numThreads);
@@ -59,46 +88,27 @@ final class WorkerPool implements AutoCloseable {
      */
     void parallelFor(int n, int minChunk, RangeTask task) {
         if (n <= 0) return;
-        // ~4 chunks per thread: small enough to balance, large enough to keep the atomic cheap.
+        // ~4 chunks per thread: small enough to balance, large enough to keep the atomics cheap.
         int chunk = Math.max(minChunk, (n + 4 * numThreads - 1) / (4 * numThreads));
         if (numThreads == 1 || chunk >= n) {
             task.run(0, 0, n);
             return;
         }
-        this.task = task;
-        this.size = n;
-        this.chunkSize = chunk;
-        this.caller = Thread.currentThread();
-        this.failure = null;
-        nextChunk.set(0);
-        running.set(workers.length);
-        generation.incrementAndGet(); // publishes the fields above to the helpers
+        Job j = new Job(task, n, chunk, Thread.currentThread());
+        job = j;
+        generation.incrementAndGet();
         for (Thread w : workers) LockSupport.unpark(w);
-        try {
-            runChunks(0);
-        } catch (Throwable t) {
-            failure = t;
-            nextChunk.set(Integer.MAX_VALUE / 2); // stop handing out work, but still wait for the helpers
-        }
+        j.work(0);
         int spins = 0;
-        while (running.get() != 0) {
+        while (j.doneChunks.get() != j.numChunks) {
             if (spins++ < SPIN_ITERATIONS) Thread.onSpinWait();
             else LockSupport.park(this);
         }
-        this.task = null;
-        Throwable t = failure;
+        Throwable t = j.failure;
         if (t != null) {
             if (t instanceof RuntimeException r) throw r;
             if (t instanceof Error e) throw e;
             throw new IllegalStateException(t);
-        }
-    }
-
-    private void runChunks(int worker) {
-        RangeTask t = task;
-        int n = size, chunk = chunkSize;
-        for (int start; (start = nextChunk.getAndAdd(chunk)) < n; ) {
-            t.run(worker, start, Math.min(n, start + chunk));
         }
     }
 
@@ -113,13 +123,7 @@ final class WorkerPool implements AutoCloseable {
                 else LockSupport.park(this);
             }
             seen = g;
-            try {
-                runChunks(worker);
-            } catch (Throwable t) {
-                failure = t;
-                nextChunk.set(Integer.MAX_VALUE / 2); // stop handing out work
-            }
-            if (running.decrementAndGet() == 0) LockSupport.unpark(caller);
+            job.work(worker);
         }
     }
 

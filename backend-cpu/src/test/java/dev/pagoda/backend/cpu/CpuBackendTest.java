@@ -17,7 +17,6 @@ import dev.pagoda.engine.model.ModelConfig;
 import dev.pagoda.engine.model.ModelWeights;
 import dev.pagoda.engine.model.RopeScaling;
 import java.lang.foreign.Arena;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -77,7 +76,7 @@ class CpuBackendTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("families")
     void logitsDoNotDependOnBatchChunkingOrThreads(String name, ModelConfig c) {
-        int v = c.vocabSize(), n = PROMPT_A.length;
+        int n = PROMPT_A.length;
         try (Arena arena = Arena.ofShared()) {
             ModelWeights w = RandomModels.weights(c, arena, 7);
             // Reference: A alone, one prefill, one thread.
@@ -162,6 +161,9 @@ class CpuBackendTest {
             var block = assertThrows(IllegalArgumentException.class, () -> b.forward(new ForwardBatch(
                     new int[] {1}, new int[] {0}, new int[] {0, 1}, new int[] {1}, new int[][] {{4}}, new int[] {1}, new int[] {0})));
             assertTrue(block.getMessage().contains("blockTables[0][0] = 4"), block.getMessage());
+            var position = assertThrows(IllegalArgumentException.class, () -> b.forward(new ForwardBatch(
+                    new int[] {1}, new int[] {3}, new int[] {0, 1}, new int[] {2}, new int[][] {{0}}, new int[] {1}, new int[] {0})));
+            assertTrue(position.getMessage().contains("positions[0] = 3"), position.getMessage());
         }
     }
 

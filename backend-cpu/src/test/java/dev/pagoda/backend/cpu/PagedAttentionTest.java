@@ -91,7 +91,7 @@ class PagedAttentionTest {
     void workedExampleOfTheDesign() {
         // blockSize 4, block table [7, 2]: position 5 → logical block 1 → physical block 2, offset 1 → slot 9.
         int[] blockTable = {7, 2};
-        long bytes = PagedAttention.keyByteOffset(5, blockTable, 4, 1, 0, 1);
+        long bytes = PagedAttention.kvByteOffset(5, blockTable, 4, 1, 0, 1);
         org.junit.jupiter.api.Assertions.assertEquals(9 * Float.BYTES, bytes);
     }
 }

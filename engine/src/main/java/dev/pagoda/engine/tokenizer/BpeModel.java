@@ -138,6 +138,10 @@ final class BpeModel {
         return vocab.get(token);
     }
 
+    void clearCache() {
+        cache.clear();
+    }
+
     /** Appends the ids of one word (in its original spelling; byte-level mapping happens here). */
     void encodeWord(String word, IntList out) {
         if (boundaries != null && word.length() > MAX_CACHED_WORD_CHARS / 8) {

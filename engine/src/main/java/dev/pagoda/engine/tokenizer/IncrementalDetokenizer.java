@@ -1,5 +1,6 @@
 package dev.pagoda.engine.tokenizer;
 
+import java.nio.CharBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -108,9 +109,9 @@ public final class IncrementalDetokenizer {
         return delta;
     }
 
-    /** All text emitted so far (for stop strings: see {@link StopStrings}). */
+    /** All text emitted so far, as a read-only view without copying (stop strings are checked on it: see {@code sampling.StopChecker}). */
     public CharSequence text() {
-        return text;
+        return CharBuffer.wrap(text);
     }
 
     /** The generated ids so far. */

@@ -40,8 +40,8 @@ public final class Tokenizer {
     private Tokenizer(Map<String, Object> json, TokenizerConfig config, String file) {
         Object version = json.get("version");
         if (version != null && !"1.0".equals(version)) throw new TokenizerException(file + ": unsupported tokenizer.json version '" + version + "'");
-        if (json.get("truncation") != null) throw TokenizerException.unsupported("truncation", "enabled");
-        if (json.get("padding") != null) throw TokenizerException.unsupported("padding", "enabled");
+        // "truncation" and "padding" are deliberately ignored: transformers switches them off unless a
+        // call asks for them, and an inference engine must never cut a prompt silently.
         this.config = config;
         normalizer = Normalizer.fromJson(json.get("normalizer"));
         preTokenizer = PreTokenizer.fromJson(json.get("pre_tokenizer"));
@@ -49,20 +49,20 @@ public final class Tokenizer {
         @SuppressWarnings("unchecked")
         Map<String, Object> m = (Map<String, Object>) modelJson;
         model = BpeModel.fromJson(m, preTokenizer != null && preTokenizer.byteLevel());
-        List<AddedVocabulary.AddedToken> added = AddedVocabulary.fromJson(json.get("added_tokens"));
-        addedVocabulary = new AddedVocabulary(added, normalizerFunction());
+        List<AddedVocabulary.AddedToken> addedTokens = AddedVocabulary.fromJson(json.get("added_tokens"));
+        addedVocabulary = new AddedVocabulary(addedTokens, normalizerFunction());
         decoder = Decoder.fromJson(json.get("decoder"));
 
         int size = model.vocabSize();
-        for (AddedVocabulary.AddedToken t : added) size = Math.max(size, t.id() + 1);
+        for (AddedVocabulary.AddedToken t : addedTokens) size = Math.max(size, t.id() + 1);
         idToToken = new String[size];
         special = new boolean[size];
-        this.added = new boolean[size];
+        added = new boolean[size];
         for (int id = 0; id < model.vocabSize(); id++) idToToken[id] = model.idToToken(id);
-        for (AddedVocabulary.AddedToken t : added) {
+        for (AddedVocabulary.AddedToken t : addedTokens) {
             idToToken[t.id()] = t.content();
             special[t.id()] = t.special();
-            this.added[t.id()] = true;
+            added[t.id()] = true;
             addedTokenIds.putIfAbsent(t.content(), t.id());
         }
         postProcessor = PostProcessor.fromJson(json.get("post_processor"), token -> tokenToId(token).orElseThrow(
@@ -134,6 +134,18 @@ public final class Tokenizer {
         return String.join("", decoder.decodeChain(tokens));
     }
 
+    /**
+     * transformers' {@code clean_up_tokenization}: removes the space before punctuation and English
+     * contractions. transformers' {@code decode} applies it when {@code clean_up_tokenization_spaces}
+     * is set ({@link TokenizerConfig#cleanUpTokenizationSpaces()}); Hugging Face's Rust decode and
+     * vLLM's streaming do not, so {@link #decode} does not either.
+     */
+    public static String cleanUpTokenizationSpaces(String text) {
+        return text.replace(" .", ".").replace(" ?", "?").replace(" !", "!").replace(" ,", ",")
+                .replace(" ' ", "'").replace(" n't", "n't").replace(" 'm", "'m").replace(" 's", "'s")
+                .replace(" 've", "'ve").replace(" 're", "'re");
+    }
+
     /** Number of ids: one more than the largest id of the model vocabulary or the added tokens. */
     public int vocabSize() {
         return idToToken.length;
@@ -168,6 +180,11 @@ public final class Tokenizer {
     /** True for ids listed in {@code added_tokens} (special or not). */
     public boolean isAddedToken(int id) {
         return id >= 0 && id < added.length && added[id];
+    }
+
+    /** Empties the per-word BPE cache (for cold-cache benchmarks). */
+    void clearCache() {
+        model.clearCache();
     }
 
     public TokenizerConfig config() {

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pagoda.engine.json.Json;
+import dev.pagoda.engine.sampling.Finish;
+import dev.pagoda.engine.sampling.SamplingParams;
+import dev.pagoda.engine.sampling.StopChecker;
 import dev.pagoda.engine.testing.Fixtures;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -109,27 +112,22 @@ class IncrementalDetokenizerTest {
 
     @Test
     void stopStringsAcrossDeltas() {
+        // The engine's StopChecker reads the detokenizer's growing text; a stop string may span deltas.
         Tokenizer t = HfOracle.ours("llama3");
-        StopStrings stops = new StopStrings(List.of("STOP here", "never"), false);
+        SamplingParams params = SamplingParams.builder().stop("STOP here", "never").build();
+        StopChecker stops = new StopChecker(params, List.of(), 1 << 20);
         String text = "Some words then STOP here and more";
         IncrementalDetokenizer d = new IncrementalDetokenizer(t, false);
-        StopStrings.Match match = null;
-        int streamedAtMatch = -1;
+        Finish finish = null;
+        int numOutputTokens = 0;
         for (int id : t.encode(text, false)) {
             String delta = d.add(id);
-            match = stops.check(d.text(), delta.length());
-            if (match != null) {
-                streamedAtMatch = d.text().length();
-                break;
-            }
-            assertTrue(stops.streamableLength(d.text().length()) <= d.text().length());
+            finish = stops.checkStopStrings(d.text().toString(), delta.length(), ++numOutputTokens).orElse(null);
+            if (finish != null) break;
         }
-        assertNotNull(match, "the stop string spans several deltas");
-        assertEquals("STOP here", match.stop());
-        assertEquals("Some words then ", d.text().toString().substring(0, match.truncateTo()));
-        assertEquals("Some words then STOP here".length(), streamedAtMatch, "found as soon as its last character arrived");
-        assertNull(stops.check("no stop in here", 5));
-        assertEquals(new StopStrings.Match("STOP here", "x STOP here".length()),
-                new StopStrings(List.of("STOP here"), true).check("x STOP here", 2));
+        assertNotNull(finish, "the stop string spans several deltas");
+        assertEquals("STOP here", finish.stopString());
+        assertEquals("Some words then STOP here".length(), d.text().length(), "found as soon as its last character arrived");
+        assertEquals("Some words then ", finish.truncate(d.text().toString()));
     }
 }

@@ -38,7 +38,6 @@ class UnsupportedFeatureTest {
         assertRejected("pre_tokenizer of type 'BertPreTokenizer'", j -> j.put("pre_tokenizer", Map.of("type", "BertPreTokenizer")));
         assertRejected("decoder of type 'WordPiece'", j -> j.put("decoder", Map.of("type", "WordPiece")));
         assertRejected("post_processor of type 'Wordy'", j -> j.put("post_processor", Map.of("type", "Wordy")));
-        assertRejected("truncation", j -> j.put("truncation", Map.of("max_length", 10L)));
         assertRejected("Split behavior of type 'Sideways'", j -> j.put("pre_tokenizer",
                 Map.of("type", "Split", "pattern", Map.of("String", " "), "behavior", "Sideways", "invert", false)));
         assertRejected("model.dropout", j -> ((Map<String, Object>) j.get("model")).put("dropout", 0.1));

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Features the nine real files do not exercise, checked against Hugging Face on variants of them:
  * added tokens with lstrip/rstrip/single_word/normalized, Metaspace, Digits, every Split behavior,
- * other normalizers and templates with EOS.
+ * other normalizers and templates with EOS. Small bases (GPT-2, stories260K) keep it quick.
  */
 class VariantOracleTest {
     @TempDir
@@ -85,7 +85,7 @@ class VariantOracleTest {
     void metaspacePreTokenizer() throws IOException {
         for (String scheme : List.of("always", "first", "never")) {
             for (boolean split : new boolean[] {true, false}) {
-                check("metaspace-" + scheme + "-" + split, "mistral_7b_v0_1", j -> {
+                check("metaspace-" + scheme + "-" + split, "stories260k", j -> {
                     j.put("normalizer", null);
                     j.put("pre_tokenizer", obj("type", "Metaspace", "replacement", "▁", "prepend_scheme", scheme, "split", split));
                     j.put("decoder", obj("type", "Metaspace", "replacement", "▁", "prepend_scheme", scheme, "split", split));
@@ -97,13 +97,13 @@ class VariantOracleTest {
     @Test
     void digitsAndSplitBehaviors() throws IOException {
         for (boolean individual : new boolean[] {true, false}) {
-            check("digits-" + individual, "llama3", j -> j.put("pre_tokenizer", obj("type", "Sequence", "pretokenizers", List.of(
+            check("digits-" + individual, "gpt2", j -> j.put("pre_tokenizer", obj("type", "Sequence", "pretokenizers", List.of(
                     obj("type", "Digits", "individual_digits", individual),
                     obj("type", "ByteLevel", "add_prefix_space", true, "trim_offsets", true, "use_regex", true)))));
         }
         for (String behavior : List.of("Removed", "Isolated", "MergedWithPrevious", "MergedWithNext", "Contiguous")) {
             for (boolean invert : new boolean[] {false, true}) {
-                check("split-" + behavior + "-" + invert, "qwen3", j -> j.put("pre_tokenizer", obj("type", "Sequence", "pretokenizers", List.of(
+                check("split-" + behavior + "-" + invert, "gpt2", j -> j.put("pre_tokenizer", obj("type", "Sequence", "pretokenizers", List.of(
                         obj("type", "Split", "pattern", obj("Regex", "\\s+|\\d"), "behavior", behavior, "invert", invert),
                         obj("type", "ByteLevel", "add_prefix_space", false, "trim_offsets", false, "use_regex", false)))));
             }
@@ -112,9 +112,9 @@ class VariantOracleTest {
 
     @Test
     void normalizersAndTemplates() throws IOException {
-        check("nfkc-strip", "qwen2_5", j -> j.put("normalizer", obj("type", "Sequence", "normalizers", List.of(
+        check("nfkc-strip", "gpt2", j -> j.put("normalizer", obj("type", "Sequence", "normalizers", List.of(
                 obj("type", "NFKC"), obj("type", "Strip", "strip_left", true, "strip_right", true)))));
-        check("nfd-replace", "qwen2_5", j -> j.put("normalizer", obj("type", "Sequence", "normalizers", List.of(
+        check("nfd-replace", "gpt2", j -> j.put("normalizer", obj("type", "Sequence", "normalizers", List.of(
                 obj("type", "NFD"), obj("type", "Replace", "pattern", obj("Regex", "\\d+"), "content", "#")))));
         check("eos-template", "llama3_1", j -> j.put("post_processor", obj("type", "TemplateProcessing",
                 "single", List.of(obj("SpecialToken", obj("id", "<|begin_of_text|>", "type_id", 0L)), obj("Sequence", obj("id", "A", "type_id", 0L)),
