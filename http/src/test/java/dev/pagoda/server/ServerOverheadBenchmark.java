@@ -6,6 +6,7 @@ import dev.pagoda.engine.backend.ComputeBackends;
 import dev.pagoda.engine.engine.EngineConfig;
 import dev.pagoda.engine.engine.LlmEngine;
 import dev.pagoda.engine.engine.RequestOutput;
+import dev.pagoda.engine.model.LoadFormat;
 import dev.pagoda.engine.model.LoadedModel;
 import dev.pagoda.engine.model.ModelLoader;
 import dev.pagoda.engine.sampling.SamplingParams;
@@ -30,8 +31,9 @@ import java.util.concurrent.Future;
  * and through HTTP (a load generator sending every request at once to a running server, JSON and
  * SSE), in output tokens per second. Not a unit test: run it by hand (docs/benchmarks-server.md).
  *
- * <p>Args: {@code REQUESTS MAX_TOKENS THREADS ROUNDS}. Workload: REQUESTS distinct prompts,
- * greedy, {@code ignore_eos}, exactly MAX_TOKENS output tokens each, stories260K.
+ * <p>Args: {@code REQUESTS MAX_TOKENS THREADS ROUNDS [MODEL_DIR [LOAD_FORMAT]]}. Workload: REQUESTS
+ * distinct prompts, greedy, {@code ignore_eos}, exactly MAX_TOKENS output tokens each; the model
+ * defaults to stories260K ({@code dummy}: random weights of MODEL_DIR's config.json).
  */
 public final class ServerOverheadBenchmark {
     public static void main(String[] args) throws Exception {
@@ -39,7 +41,8 @@ public final class ServerOverheadBenchmark {
         int maxTokens = args.length > 1 ? Integer.parseInt(args[1]) : 64;
         int threads = args.length > 2 ? Integer.parseInt(args[2]) : 1;
         int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 3;
-        Path dir = Fixtures.stories260k();
+        Path dir = args.length > 4 ? Path.of(args[4]) : Fixtures.stories260k();
+        LoadFormat format = LoadFormat.fromCli(args.length > 5 ? args[5] : "auto");
         EngineConfig config = EngineConfig.defaults().withMaxNumSeqs(Math.max(requests, 1));
         List<String> prompts = new ArrayList<>();
         for (int i = 0; i < requests; i++) prompts.add("Once upon a time there was a child number " + i);
@@ -47,8 +50,8 @@ public final class ServerOverheadBenchmark {
 
         // Both sides stay up and their rounds alternate, so that machine noise and JIT warm-up hit both alike.
         double[] offline = new double[rounds], json = new double[rounds], sse = new double[rounds];
-        ServeOptions options = ServeOptions.of(dir).withServedModelNames(List.of("m")).withNumThreads(threads).withEngineConfig(config);
-        try (LoadedModel model = ModelLoader.load(dir);
+        ServeOptions options = new ServeOptions(dir, List.of("m"), format, "cpu", threads, config, null, "auto");
+        try (LoadedModel model = ModelLoader.load(dir, format);
                 ComputeBackend backend = ComputeBackends.create("cpu", new BackendOptions(threads));
                 PagodaServer server = PagodaServer.start(ServerConfig.loopback(0), options, new PrintStream(OutputStream.nullOutputStream()));
                 HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -60,14 +63,21 @@ public final class ServerOverheadBenchmark {
             List<int[]> ids = prompts.stream().map(p -> tokenizer.encode(p, true)).toList();
             URI uri = URI.create("http://127.0.0.1:" + server.port() + "/v1/completions");
             for (int r = -1; r < rounds; r++) { // round -1 warms up
+                long c0 = cpuNanos();
                 long t0 = System.nanoTime();
                 List<RequestOutput> outs = engine.generate(ids, List.of(params));
                 double secs = (System.nanoTime() - t0) / 1e9;
+                long c1 = cpuNanos();
                 long tokens = outs.stream().mapToLong(o -> o.outputs().getFirst().tokenIds().length).sum();
                 double off = tokens / secs;
                 double j = run(http, pool, uri, prompts, maxTokens, false);
+                long c2 = cpuNanos();
                 double e = run(http, pool, uri, prompts, maxTokens, true);
+                long c3 = cpuNanos();
                 if (r < 0) continue;
+                // Process CPU time per 1,000 output tokens: less sensitive than wall time to other processes on the machine.
+                System.out.printf("round %d CPU per 1k tokens: offline %.1f ms, HTTP JSON %.1f ms, HTTP SSE %.1f ms (HTTP includes the load generator)%n",
+                        r, (c1 - c0) / 1e3 / tokens, (c2 - c1) / 1e3 / tokens, (c3 - c2) / 1e3 / tokens);
                 offline[r] = off;
                 json[r] = j;
                 sse[r] = e;
@@ -109,6 +119,11 @@ public final class ServerOverheadBenchmark {
         double secs = (System.nanoTime() - t0) / 1e9;
         if (failed > 0) System.out.println("DEBUG failed " + failed + " after " + secs + " s");
         return (double) prompts.size() * maxTokens / secs;
+    }
+
+    /** CPU time of the whole process (every thread, the load generator's too). */
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static double median(double[] v) {
