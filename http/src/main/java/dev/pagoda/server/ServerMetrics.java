@@ -1,5 +1,7 @@
 package dev.pagoda.server;
 
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -23,8 +25,11 @@ public final class ServerMetrics {
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final String modelName;
-    private final Counter promptTokens, generationTokens, requestSuccess;
-    private final Histogram timeToFirstToken, interTokenLatency, e2eLatency, promptTokensPerRequest, generationTokensPerRequest;
+    private final Counter requestSuccess;
+    private final Histogram e2eLatency, promptTokensPerRequest, generationTokensPerRequest;
+    // The per-token series, looked up once (labelValues is a map lookup; these are hit for every token).
+    private final CounterDataPoint promptTokens, generationTokens;
+    private final DistributionDataPoint timeToFirstToken, interTokenLatency;
 
     public ServerMetrics(String modelName, Supplier<EngineStats.Snapshot> stats) {
         this.modelName = modelName;
@@ -42,13 +47,15 @@ public final class ServerMetrics {
                 .help("Cumulative number of preemptions from the engine.").labelNames("model_name")
                 .callback(cb -> cb.call(stats.get().numPreemptions(), modelName)).register(registry);
         promptTokens = Counter.builder().name("vllm:prompt_tokens").help("Number of prefill tokens processed.")
-                .labelNames("model_name").register(registry);
+                .labelNames("model_name").register(registry).labelValues(modelName);
         generationTokens = Counter.builder().name("vllm:generation_tokens").help("Number of generation tokens processed.")
-                .labelNames("model_name").register(registry);
+                .labelNames("model_name").register(registry).labelValues(modelName);
         requestSuccess = Counter.builder().name("vllm:request_success").help("Count of successfully processed requests.")
                 .labelNames("model_name", "finished_reason").register(registry);
-        timeToFirstToken = histogram("vllm:time_to_first_token_seconds", "Histogram of time to first token in seconds.", LATENCY_BUCKETS);
-        interTokenLatency = histogram("vllm:inter_token_latency_seconds", "Histogram of inter-token latency in seconds.", ITL_BUCKETS);
+        timeToFirstToken = histogram("vllm:time_to_first_token_seconds", "Histogram of time to first token in seconds.", LATENCY_BUCKETS)
+                .labelValues(modelName);
+        interTokenLatency = histogram("vllm:inter_token_latency_seconds", "Histogram of inter-token latency in seconds.", ITL_BUCKETS)
+                .labelValues(modelName);
         e2eLatency = histogram("vllm:e2e_request_latency_seconds", "Histogram of e2e request latency in seconds.", LATENCY_BUCKETS);
         double[] tokenBuckets = {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000};
         promptTokensPerRequest = histogram("vllm:request_prompt_tokens", "Number of prefill tokens processed.", tokenBuckets);
@@ -65,10 +72,10 @@ public final class ServerMetrics {
                 .classicUpperBounds(buckets).register(registry);
     }
 
-    void onPromptTokens(int n) { promptTokens.labelValues(modelName).inc(n); }
-    void onGenerationTokens(int n) { generationTokens.labelValues(modelName).inc(n); }
-    void onFirstToken(double seconds) { timeToFirstToken.labelValues(modelName).observe(seconds); }
-    void onInterToken(double seconds) { interTokenLatency.labelValues(modelName).observe(seconds); }
+    void onPromptTokens(int n) { promptTokens.inc(n); }
+    void onGenerationTokens(int n) { generationTokens.inc(n); }
+    void onFirstToken(double seconds) { timeToFirstToken.observe(seconds); }
+    void onInterToken(double seconds) { interTokenLatency.observe(seconds); }
 
     /** A request ended normally (stop, length) or was aborted. */
     void onFinished(String finishReason, double e2eSeconds, int numPromptTokens, int numGenerationTokens) {
@@ -80,7 +87,7 @@ public final class ServerMetrics {
 
     /** Totals for the periodic stats line: {prompt tokens, generation tokens}. */
     long[] tokenTotals() {
-        return new long[] {(long) promptTokens.labelValues(modelName).get(), (long) generationTokens.labelValues(modelName).get()};
+        return new long[] {(long) promptTokens.get(), (long) generationTokens.get()};
     }
 
     public String contentType() {
