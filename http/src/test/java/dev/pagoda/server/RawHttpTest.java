@@ -7,14 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -173,59 +167,4 @@ class RawHttpTest {
         assertTrue(TestServers.metric(m, "vllm:generation_tokens_total") >= 4);
     }
 
-    /** Sends a raw HTTP request, reads {@code readLines} lines of the response (0: none), then drops the connection. */
-    private static List<String> sendAndHangUp(String path, String body, int readLines) throws Exception {
-        List<String> lines = new ArrayList<>();
-        try (Socket s = new Socket("127.0.0.1", port)) {
-            OutputStream out = s.getOutputStream();
-            byte[] b = body.getBytes(StandardCharsets.UTF_8);
-            out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: " + b.length
-                    + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.write(b);
-            out.flush();
-            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
-            for (int i = 0; i < readLines; i++) lines.add(in.readLine());
-            if (readLines == 0) Thread.sleep(300); // let it reach the engine
-        }
-        return lines;
-    }
-
-    private static double aborted() throws Exception {
-        for (String line : TestServers.get(http, port, "/metrics").body().split("\n")) {
-            if (line.startsWith("vllm:request_success_total{") && line.contains("finished_reason=\"abort\"")) {
-                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-            }
-        }
-        return 0;
-    }
-
-    /** Waits until the request was aborted, nothing runs and no KV block is in use (as /metrics reports). */
-    private static void awaitAbortedAndIdle(double abortedBefore) throws Exception {
-        String m = "";
-        for (int i = 0; i < 100; i++) {
-            m = TestServers.get(http, port, "/metrics").body();
-            if (aborted() > abortedBefore && TestServers.metric(m, "vllm:num_requests_running") == 0
-                    && TestServers.metric(m, "vllm:kv_cache_usage_perc") == 0) return;
-            Thread.sleep(50);
-        }
-        throw new AssertionError("the engine still holds the request after the client left:\n" + m);
-    }
-
-    // 510 tokens at 1 thread take seconds: the abort, not the end, must free the blocks.
-    private static final String LONG = "{\"prompt\": \"Once upon a time\", \"max_tokens\": 500, \"ignore_eos\": true";
-
-    @Test
-    void streamingClientThatLeavesFreesItsBlocks() throws Exception {
-        double before = aborted();
-        List<String> lines = sendAndHangUp("/v1/completions", LONG + ", \"stream\": true}", 12);
-        assertTrue(lines.stream().anyMatch(l -> l != null && l.startsWith("data: {")), lines.toString());
-        awaitAbortedAndIdle(before);
-    }
-
-    @Test
-    void nonStreamingClientThatLeavesFreesItsBlocks() throws Exception {
-        double before = aborted();
-        sendAndHangUp("/v1/completions", LONG + "}", 0);
-        awaitAbortedAndIdle(before);
-    }
 }
