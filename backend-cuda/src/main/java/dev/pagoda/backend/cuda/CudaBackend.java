@@ -1,0 +1,108 @@
+package dev.pagoda.backend.cuda;
+
+import dev.pagoda.engine.backend.BackendOptions;
+import dev.pagoda.engine.backend.ComputeBackend;
+import dev.pagoda.engine.backend.ForwardBatch;
+import dev.pagoda.engine.backend.Logits;
+import dev.pagoda.engine.model.ModelConfig;
+import dev.pagoda.engine.model.ModelWeights;
+
+/**
+ * The CUDA backend: weights in bf16 on device 0, the paged KV cache in bf16 in the layout both
+ * backends share, kernels compiled from the .cu files beside their launchers (PTX in the jar),
+ * linear layers through cuBLAS (bf16 × bf16, fp32 accumulation). Checked against the CPU reference
+ * by conformance/…/cuda.
+ *
+ * <p>This first slice runs every launch eagerly (one {@code cuLaunchKernel} ≈ 11 µs of host time);
+ * CUDA graphs for decode, sampling on the device and the memory plan are the next ones.
+ */
+public final class CudaBackend implements ComputeBackend {
+    private final CudaContext cuda;
+    private final Cublas cublas;
+    private ModelConfig config;
+    private CudaWeights weights;
+    private CudaForwardPass forwardPass;
+    private CudaKvCache cache;
+
+    public CudaBackend(BackendOptions options) {
+        this.cuda = new CudaContext();
+        Cublas b;
+        try {
+            b = new Cublas(CudaContext.rawAddress(cuda.stream));
+        } catch (RuntimeException | Error e) {
+            cuda.close();
+            throw e;
+        }
+        this.cublas = b;
+    }
+
+    @Override
+    public String name() {
+        return "cuda";
+    }
+
+    /** e.g. "NVIDIA H100 80GB HBM3 (sm_90), cuBLAS /usr/local/cuda/lib64/libcublas.so.13". */
+    public String describeDevice() {
+        return cuda.deviceName + " (sm_" + cuda.computeCapability + "), cuBLAS " + cublas.library();
+    }
+
+    @Override
+    public void loadModel(ModelConfig config, ModelWeights weights) {
+        cuda.makeCurrent();
+        this.config = config;
+        this.weights = CudaWeights.upload(cuda, config, weights);
+        this.forwardPass = new CudaForwardPass(config, cuda, cublas, this.weights);
+    }
+
+    @Override
+    public long kvCacheBytesPerBlock(int blockSize) {
+        requireModel();
+        return config.numHiddenLayers() * CudaKvCache.bytesPerBlockPerLayer(blockSize, config.numKeyValueHeads(), config.headDim());
+    }
+
+    @Override
+    public void allocateKvCache(int numBlocks, int blockSize) {
+        requireModel();
+        cuda.makeCurrent();
+        if (cache != null) cache.free(cuda);
+        cache = new CudaKvCache(cuda, config.numHiddenLayers(), numBlocks, blockSize, config.numKeyValueHeads(), config.headDim());
+    }
+
+    @Override
+    public Logits forward(ForwardBatch batch) {
+        requireModel();
+        if (cache == null) throw new IllegalStateException("allocateKvCache must be called before forward");
+        BatchChecks.validate(batch, config.vocabSize(), cache);
+        cuda.makeCurrent();
+        return forwardPass.forward(batch, cache);
+    }
+
+    /** Bytes of weights one decode step reads: the memory-bandwidth bound of decoding is this ÷ bandwidth. */
+    public long weightBytesPerToken() {
+        requireModel();
+        return weights.matmulBytes();
+    }
+
+    /** Device memory bandwidth (bytes read + written per second) of a copy kernel, measured now. */
+    public double measureCopyBandwidth(long bytes, int repeats) {
+        cuda.makeCurrent();
+        return CopyBandwidth.measure(cuda, bytes, repeats);
+    }
+
+    /** Waits for all queued GPU work (for timing). */
+    public void synchronize() {
+        cuda.makeCurrent();
+        cuda.synchronize();
+    }
+
+    private void requireModel() {
+        if (forwardPass == null) throw new IllegalStateException("loadModel must be called first");
+    }
+
+    @Override
+    public void close() {
+        cuda.makeCurrent();
+        cublas.close();
+        cuda.close();
+    }
+}
