@@ -1,0 +1,73 @@
+package dev.pagoda.backend.cuda;
+
+import dev.pagoda.engine.backend.BackendOptions;
+import dev.pagoda.engine.backend.ForwardBatch;
+import dev.pagoda.engine.model.DType;
+import dev.pagoda.engine.model.DummyWeights;
+import dev.pagoda.engine.model.ModelConfig;
+import dev.pagoda.engine.model.ModelWeights;
+import dev.pagoda.engine.model.RandomWeights;
+import dev.pagoda.engine.model.RopeScaling;
+import java.lang.foreign.Arena;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Single-stream decode speed on a Qwen2.5-0.5B-shaped model with random (dummy) weights, next to
+ * the device's copy bandwidth and the resulting HBM bound (weight bytes read per token ÷ bandwidth).
+ * Eager launches (no CUDA graphs yet). Run on a GPU host by scripts/gpu/run-on-gpu.sh:
+ * {@code java -cp … dev.pagoda.backend.cuda.CudaDecodeBenchmark [decodeSteps]}.
+ */
+public final class CudaDecodeBenchmark {
+    public static void main(String[] args) {
+        int steps = args.length > 0 ? Integer.parseInt(args[0]) : 256;
+        // Qwen/Qwen2.5-0.5B's config.json: 24 layers, hidden 896, 14 heads / 2 kv heads of 64, MLP 4864, vocab 151936, tied, q/k/v bias.
+        ModelConfig config = new ModelConfig("Qwen2ForCausalLM", "qwen2", 896, 4864, 24, 14, 2, 64, 151936, 32768,
+                1e-6, 1_000_000.0, new RopeScaling.None(), true, true, false, DType.BF16, -1, List.of(151643));
+        try (Arena arena = Arena.ofShared(); CudaBackend backend = new CudaBackend(BackendOptions.defaults())) {
+            long t0 = System.nanoTime();
+            ModelWeights weights = DummyWeights.create(config, arena, RandomWeights.DEFAULT);
+            backend.loadModel(config, weights);
+            System.out.printf("device: %s%nmodel: Qwen2.5-0.5B-shaped, dummy bf16 weights, loaded in %.1f s%n",
+                    backend.describeDevice(), (System.nanoTime() - t0) / 1e9);
+            double bandwidth = backend.measureCopyBandwidth(1L << 30, 20);
+            System.out.printf("copy kernel bandwidth: %.0f GB/s (read + write, 1 GiB buffers, median of 20)%n", bandwidth / 1e9);
+
+            int blockSize = 16, prompt = 16, total = prompt + steps + 8;
+            int numBlocks = (total + blockSize - 1) / blockSize;
+            backend.allocateKvCache(numBlocks, blockSize);
+            int[] table = new int[numBlocks];
+            for (int i = 0; i < numBlocks; i++) table[i] = numBlocks - 1 - i;
+            int[] ids = new int[prompt];
+            Arrays.fill(ids, 42);
+            backend.forward(batch(ids, 0, table, blockSize));
+            long[] stepNanos = new long[steps];
+            int token = 7;
+            for (int i = 0; i < steps; i++) {
+                long s = System.nanoTime();
+                var logits = backend.forward(batch(new int[] {token}, prompt + i, table, blockSize));
+                stepNanos[i] = System.nanoTime() - s;
+                token = logits.argmax(0);
+            }
+            long[] sorted = stepNanos.clone();
+            Arrays.sort(sorted);
+            double medianMs = sorted[steps / 2] / 1e6;
+            long weightBytes = backend.weightBytesPerToken();
+            double boundMs = weightBytes / bandwidth * 1e3; // a step reads each weight once: bytes ÷ bandwidth (bytes moved per second)
+            System.out.printf("decode: %d steps, median %.3f ms/token = %.0f tok/s (p10 %.3f, p90 %.3f ms), logits copied to host each step%n",
+                    steps, medianMs, 1e3 / medianMs, sorted[steps / 10] / 1e6, sorted[steps * 9 / 10] / 1e6);
+            System.out.printf("weights read per token: %.1f MB → HBM bound %.3f ms/token (%.0f tok/s); decode reaches %.0f%% of it%n",
+                    weightBytes / 1e6, boundMs, 1e3 / boundMs, 100 * boundMs / medianMs);
+        }
+    }
+
+    private static ForwardBatch batch(int[] ids, int start, int[] table, int blockSize) {
+        int n = ids.length;
+        int[] positions = new int[n], slots = new int[n];
+        for (int i = 0; i < n; i++) {
+            positions[i] = start + i;
+            slots[i] = table[positions[i] / blockSize] * blockSize + positions[i] % blockSize;
+        }
+        return new ForwardBatch(ids, positions, new int[] {0, n}, new int[] {start + n}, new int[][] {table}, slots, new int[] {n - 1});
+    }
+}

@@ -1,0 +1,117 @@
+package dev.pagoda.conformance.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pagoda.engine.backend.ForwardBatch;
+import dev.pagoda.engine.backend.Logits;
+import dev.pagoda.engine.testing.Fixtures;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The CUDA backend against the CPU reference, same inputs through both, per position: max abs/rel
+ * error, KL divergence and argmax agreement ({@link CudaTolerances}). Every committed random-weight
+ * model (one per architecture feature: GQA ratios, Qwen2 bias, Qwen3 q/k norm, llama3 RoPE, tied
+ * heads, F32/BF16/F16 checkpoints) and stories260K; block sizes 8/16/32 with scattered block
+ * tables; cases: one prefill, token-by-token decode, chunked prefill, and a mixed batch of two
+ * sequences (prefill chunks beside decodes, with cached context).
+ */
+@Tag("gpu")
+class CudaConformanceTest {
+    static final int SEQ_LEN = 70; // past llama3-rope-gqa4's original_max_position_embeddings (64)
+    static final int NUM_BLOCKS = 64;
+
+    static Stream<Path> models() throws IOException {
+        List<Path> dirs = new ArrayList<>();
+        try (Stream<Path> s = Files.list(Fixtures.repo("conformance/src/test/resources/models"))) {
+            s.filter(Files::isDirectory).sorted().forEach(dirs::add);
+        }
+        dirs.add(Fixtures.stories260k());
+        return dirs.stream();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("models")
+    void cudaMatchesCpu(Path modelDir) {
+        List<String> report = new ArrayList<>(), failures = new ArrayList<>();
+        try (BackendPair pair = new BackendPair(modelDir)) {
+            String model = modelDir.getFileName().toString();
+            for (int blockSize : new int[] {8, 16, 32}) {
+                int[] tokens = Batches.randomTokens(SEQ_LEN, pair.vocabSize(), 6 + blockSize);
+                int[] other = Batches.randomTokens(SEQ_LEN, pair.vocabSize(), 60 + blockSize);
+                List<int[]> tables = Batches.scatteredTables(new int[] {SEQ_LEN, SEQ_LEN}, blockSize, NUM_BLOCKS, blockSize);
+                Batches.Seq a = new Batches.Seq(tokens, tables.get(0)), b = new Batches.Seq(other, tables.get(1));
+
+                Case prefill = new Case(model, blockSize, "prefill");
+                pair.resetCaches(NUM_BLOCKS, blockSize);
+                prefill.add(pair.forward(Batches.step(blockSize, List.of(a), new int[] {0}, new int[] {SEQ_LEN})));
+
+                Case decode = new Case(model, blockSize, "decode");
+                pair.resetCaches(NUM_BLOCKS, blockSize);
+                for (int p = 0; p < SEQ_LEN; p++) decode.add(pair.forward(Batches.step(blockSize, List.of(a), new int[] {p}, new int[] {1})));
+
+                Case chunked = new Case(model, blockSize, "chunked prefill (chunks of 9)");
+                pair.resetCaches(NUM_BLOCKS, blockSize);
+                for (int p = 0; p < SEQ_LEN; p += 9) {
+                    chunked.add(pair.forward(Batches.step(blockSize, List.of(a), new int[] {p}, new int[] {Math.min(9, SEQ_LEN - p)})));
+                }
+
+                // Two sequences per step: a prefill chunk beside decodes, both with cached context.
+                Case mixed = new Case(model, blockSize, "mixed batch (2 sequences)");
+                pair.resetCaches(NUM_BLOCKS, blockSize);
+                int[][] schedule = { // {startA, countA, startB, countB}
+                        {0, 20, 0, 13}, {20, 1, 13, 11}, {21, 17, 24, 1}, {38, 1, 25, 30}, {39, 31, 55, 15}};
+                for (int[] st : schedule) {
+                    ForwardBatch batch = Batches.step(blockSize, List.of(a, b), new int[] {st[0], st[2]}, new int[] {st[1], st[3]});
+                    mixed.add(pair.forward(batch));
+                }
+                for (Case c : List.of(prefill, decode, chunked, mixed)) {
+                    report.add(c.summary());
+                    failures.addAll(c.failures);
+                }
+            }
+        }
+        report.forEach(System.out::println);
+        assertTrue(failures.isEmpty(), () -> failures.size() + " positions out of tolerance:\n  "
+                + String.join("\n  ", failures.subList(0, Math.min(20, failures.size()))) + "\nreport:\n" + String.join("\n", report));
+    }
+
+    /** The comparisons of one case, and the positions outside tolerance. */
+    static final class Case {
+        final String name;
+        final List<LogitComparison> rows = new ArrayList<>();
+        final List<String> failures = new ArrayList<>();
+
+        Case(String model, int blockSize, String kind) {
+            this.name = model + " blockSize " + blockSize + " " + kind;
+        }
+
+        void add(Logits[] cpuAndCuda) {
+            Logits cpu = cpuAndCuda[0], cuda = cpuAndCuda[1];
+            for (int r = 0; r < cpu.numRows(); r++) {
+                LogitComparison c = LogitComparison.of(cuda.row(r), cpu.row(r));
+                if (!c.withinTolerance()) failures.add(name + " row " + rows.size() + ": " + c);
+                rows.add(c);
+            }
+        }
+
+        String summary() {
+            double rel = 0, kl = 0;
+            int agree = 0;
+            for (LogitComparison c : rows) {
+                rel = Math.max(rel, c.relativeError());
+                kl = Math.max(kl, c.klDivergence());
+                if (c.cudaArgmax() == c.cpuArgmax()) agree++;
+            }
+            return String.format("%-60s positions %3d  max rel %.2e  max KL %.2e  argmax %d/%d %s",
+                    name, rows.size(), rel, kl, agree, rows.size(), failures.isEmpty() ? "ok" : "FAIL (" + failures.size() + ")");
+        }
+    }
+}
