@@ -47,7 +47,8 @@ final class CudaContext implements AutoCloseable {
     }
 
     final CUdevice device = new CUdevice();
-    final CUcontext context = new CUcontext();
+    private static CUcontext primaryContext;
+    final CUcontext context;
     final CUstream stream = new CUstream();
     /** e.g. 90 for an H100. */
     final int computeCapability;
@@ -67,7 +68,17 @@ final class CudaContext implements AutoCloseable {
         cuDeviceGetCount(count);
         if (count[0] == 0) throw new IllegalStateException("CUDA backend: no CUDA device found");
         cuDeviceGet(device, 0);
-        cuDevicePrimaryCtxRetain(context, device);
+        // Device 0's primary context, retained once per process and never released: cuBLAS's CUDA
+        // runtime binds to it, and a primary context destroyed and re-created under the runtime's
+        // feet would leave cuBLAS with a dead one when a second backend is created later.
+        synchronized (CudaContext.class) {
+            if (primaryContext == null) {
+                CUcontext c = new CUcontext();
+                cuDevicePrimaryCtxRetain(c, device);
+                primaryContext = c;
+            }
+        }
+        context = primaryContext;
         cuCtxSetCurrent(context);
         cuStreamCreate(stream, 0);
         computeCapability = 10 * attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR)
@@ -218,6 +229,5 @@ final class CudaContext implements AutoCloseable {
         for (CUmodule m : modules) cuModuleUnload(m);
         modules.clear();
         cuStreamDestroy(stream);
-        cuDevicePrimaryCtxRelease(device);
     }
 }

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -28,13 +29,13 @@ class CudaConformanceTest {
     static final int SEQ_LEN = 70; // past llama3-rope-gqa4's original_max_position_embeddings (64)
     static final int NUM_BLOCKS = 64;
 
-    static Stream<Path> models() throws IOException {
+    static Stream<Named<Path>> models() throws IOException {
         List<Path> dirs = new ArrayList<>();
         try (Stream<Path> s = Files.list(Fixtures.repo("conformance/src/test/resources/models"))) {
             s.filter(Files::isDirectory).sorted().forEach(dirs::add);
         }
         dirs.add(Fixtures.stories260k());
-        return dirs.stream();
+        return dirs.stream().map(d -> Named.of(d.getFileName().toString(), d));
     }
 
     @ParameterizedTest(name = "{0}")
