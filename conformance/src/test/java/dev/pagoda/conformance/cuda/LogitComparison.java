@@ -21,10 +21,8 @@ record LogitComparison(double maxAbsDiff, double maxAbsRef, double klDivergence,
         return cudaArgmax == cpuArgmax || cpuTop2Margin < CudaTolerances.ARGMAX_TIE_MARGIN_IN_ERRORS * maxAbsDiff;
     }
 
-    boolean withinTolerance() {
-        return relativeError() <= CudaTolerances.BF16_MAX_RELATIVE_ERROR
-                && klDivergence <= CudaTolerances.BF16_MAX_KL
-                && argmaxAgreesOrTie();
+    boolean withinTolerance(double maxRelativeError, double maxKl) {
+        return relativeError() <= maxRelativeError && klDivergence <= maxKl && argmaxAgreesOrTie();
     }
 
     /**
