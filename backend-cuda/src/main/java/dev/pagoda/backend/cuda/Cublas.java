@@ -67,11 +67,16 @@ final class Cublas implements AutoCloseable {
      * @param weight  {@code [outFeatures, inFeatures]} bf16 (PyTorch's layout)
      */
     void linear(long out, int outType, long x, long weight, int numRows, int outFeatures, int inFeatures) {
-        int status = invokeInt(gemmEx, handle, CUBLAS_OP_T, CUBLAS_OP_N, outFeatures, numRows, inFeatures,
-                one, MemorySegment.ofAddress(weight), CUDA_R_16BF, inFeatures,
-                MemorySegment.ofAddress(x), CUDA_R_16BF, inFeatures,
-                zero, MemorySegment.ofAddress(out), outType, outFeatures,
-                CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
+        int status;
+        try { // invokeExact: no boxing or argument adaptation on a call made ~100 times per decode step
+            status = (int) gemmEx.invokeExact(handle, CUBLAS_OP_T, CUBLAS_OP_N, outFeatures, numRows, inFeatures,
+                    one, MemorySegment.ofAddress(weight), CUDA_R_16BF, inFeatures,
+                    MemorySegment.ofAddress(x), CUDA_R_16BF, inFeatures,
+                    zero, MemorySegment.ofAddress(out), outType, outFeatures,
+                    CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
+        } catch (Throwable t) {
+            throw new IllegalStateException("cublasGemmEx call failed: " + t, t);
+        }
         if (status != 0) {
             check("cublasGemmEx(" + numRows + " x " + inFeatures + " · [" + outFeatures + ", " + inFeatures + "]ᵀ)", status);
         }
