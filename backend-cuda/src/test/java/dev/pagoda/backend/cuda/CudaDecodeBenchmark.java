@@ -33,6 +33,8 @@ public final class CudaDecodeBenchmark {
             double bandwidth = backend.measureCopyBandwidth(1L << 30, 20);
             System.out.printf("copy kernel bandwidth: %.0f GB/s (read + write, 1 GiB buffers, median of 20)%n", bandwidth / 1e9);
 
+            System.out.printf("host cost of one eager cuLaunchKernel through JCuda: %.1f µs (a tiny kernel, 5000 back to back)%n", launchMicros());
+
             int blockSize = 16, prompt = 16, total = prompt + steps + 8;
             int numBlocks = (total + blockSize - 1) / blockSize;
             backend.allocateKvCache(numBlocks, blockSize);
@@ -58,6 +60,21 @@ public final class CudaDecodeBenchmark {
                     steps, medianMs, 1e3 / medianMs, sorted[steps / 10] / 1e6, sorted[steps * 9 / 10] / 1e6);
             System.out.printf("weights read per token: %.1f MB → HBM bound %.3f ms/token (%.0f tok/s); decode reaches %.0f%% of it%n",
                     weightBytes / 1e6, boundMs, 1e3 / boundMs, 100 * boundMs / medianMs);
+        }
+    }
+
+    /** Host time per launch of a trivial kernel, launched back to back, then one synchronize. */
+    static double launchMicros() {
+        try (CudaContext cuda = new CudaContext()) {
+            jcuda.driver.CUfunction f = cuda.function(cuda.loadModule("Activation"), "silu_and_mul");
+            DeviceBuffer buf = cuda.allocate(1 << 16);
+            cuda.zero(buf);
+            for (int i = 0; i < 200; i++) cuda.launch(f, 1, 1, 256, 0, buf.address(), buf.address() + 4096, 256);
+            cuda.synchronize();
+            long t = System.nanoTime();
+            for (int i = 0; i < 5000; i++) cuda.launch(f, 1, 1, 256, 0, buf.address(), buf.address() + 4096, 256);
+            cuda.synchronize();
+            return (System.nanoTime() - t) / 5000 / 1e3;
         }
     }
 
