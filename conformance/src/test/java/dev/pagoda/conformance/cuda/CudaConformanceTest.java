@@ -21,8 +21,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * error, KL divergence and argmax agreement ({@link CudaTolerances}). Every committed random-weight
  * model (one per architecture feature: GQA ratios 1/2/4/8, Qwen2 bias, Qwen3 q/k norm, llama3 RoPE,
  * tied heads, head sizes 32/64, F32/BF16/F16 checkpoints) and stories260K; block sizes 8/16/32 with
- * scattered block tables; cases: one prefill, token-by-token decode, chunked prefill, and a mixed
- * batch of two sequences (prefill chunks beside decodes, with cached context).
+ * scattered block tables; cases: one prefill, a prefix-cache hit (blocks shared with it), token-by-token
+ * decode, chunked prefill, and a mixed batch of two sequences (prefill chunks beside decodes, with
+ * cached context).
  *
  * <p>bf16 noise on the random models is large (see {@link Bf16WeightSensitivityTest}), so a second
  * check does not depend on it: the GPU's logits of a position must not depend on the schedule that
@@ -55,13 +56,24 @@ class CudaConformanceTest {
             for (int blockSize : new int[] {8, 16, 32}) {
                 int[] tokens = Batches.randomTokens(SEQ_LEN, pair.vocabSize(), 6 + blockSize);
                 int[] other = Batches.randomTokens(SEQ_LEN, pair.vocabSize(), 60 + blockSize);
-                List<int[]> tables = Batches.scatteredTables(new int[] {SEQ_LEN, SEQ_LEN}, blockSize, NUM_BLOCKS, blockSize);
+                List<int[]> tables = Batches.scatteredTables(new int[] {SEQ_LEN, SEQ_LEN, SEQ_LEN}, blockSize, NUM_BLOCKS, blockSize);
                 Batches.Seq a = new Batches.Seq(tokens, tables.get(0)), b = new Batches.Seq(other, tables.get(1));
                 String prefix = model + " blockSize " + blockSize + " ";
 
                 Case prefill = new Case(prefix + "prefill", maxRel, maxKl);
                 pair.resetCaches(NUM_BLOCKS, blockSize);
                 prefill.add(pair.forward(Batches.step(blockSize, List.of(a), new int[] {0}, new int[] {SEQ_LEN})), 0, SEQ_LEN);
+
+                // Prefix-cache hit: sequence c has a's tokens in its first full blocks and shares those
+                // blocks, so its first step starts after them and attends to K/V that a's prefill wrote.
+                Case prefixHit = new Case(prefix + "prefix-cache hit", maxRel, maxKl);
+                int shared = SEQ_LEN / 2 / blockSize * blockSize;
+                int[] cTokens = Batches.randomTokens(SEQ_LEN, pair.vocabSize(), 600 + blockSize);
+                System.arraycopy(tokens, 0, cTokens, 0, shared);
+                int[] cTable = tables.get(2).clone();
+                System.arraycopy(a.blockTable(), 0, cTable, 0, shared / blockSize);
+                Batches.Seq c = new Batches.Seq(cTokens, cTable);
+                prefixHit.add(pair.forward(Batches.step(blockSize, List.of(c), new int[] {shared}, new int[] {SEQ_LEN - shared})), 0, 0);
 
                 Case decode = new Case(prefix + "decode", maxRel, maxKl);
                 pair.resetCaches(NUM_BLOCKS, blockSize);
@@ -84,12 +96,12 @@ class CudaConformanceTest {
                     ForwardBatch batch = Batches.step(blockSize, List.of(a, b), new int[] {st[0], st[2]}, new int[] {st[1], st[3]});
                     mixed.add(pair.forward(batch), st[0], st[1]);
                 }
-                for (Case c : List.of(prefill, decode, chunked, mixed)) {
-                    report.add(c.summary());
-                    failures.addAll(c.failures);
+                for (Case k : List.of(prefill, prefixHit, decode, chunked, mixed)) {
+                    report.add(k.summary());
+                    failures.addAll(k.failures);
                 }
-                for (Case c : List.of(decode, chunked, mixed)) {
-                    String line = c.scheduleInvariance(prefill);
+                for (Case k : List.of(decode, chunked, mixed)) {
+                    String line = k.scheduleInvariance(prefill);
                     report.add(line);
                     if (line.endsWith("FAIL")) failures.add(line);
                 }
