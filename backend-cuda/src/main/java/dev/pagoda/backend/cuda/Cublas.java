@@ -3,6 +3,7 @@ package dev.pagoda.backend.cuda;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -29,6 +30,7 @@ final class Cublas implements AutoCloseable {
 
     private final Path library;
     private final MethodHandle destroy;
+    private final MethodHandle setWorkspace;
     private final MethodHandle gemmEx;
     private final MemorySegment handle;
     private final MemorySegment one;
@@ -43,6 +45,7 @@ final class Cublas implements AutoCloseable {
         MethodHandle create = linker.downcallHandle(find(lib, "cublasCreate_v2"), FunctionDescriptor.of(JAVA_INT, ADDRESS));
         MethodHandle setStream = linker.downcallHandle(find(lib, "cublasSetStream_v2"), FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
         destroy = linker.downcallHandle(find(lib, "cublasDestroy_v2"), FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        setWorkspace = linker.downcallHandle(find(lib, "cublasSetWorkspace_v2"), FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
         gemmEx = linker.downcallHandle(find(lib, "cublasGemmEx"), FunctionDescriptor.of(JAVA_INT,
                 ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
                 ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT,
@@ -53,6 +56,16 @@ final class Cublas implements AutoCloseable {
         check("cublasCreate_v2", invokeInt(create, handleOut));
         handle = handleOut.get(ADDRESS, 0);
         check("cublasSetStream_v2", invokeInt(setStream, handle, MemorySegment.ofAddress(stream)));
+    }
+
+    /**
+     * Gives cuBLAS a workspace of our own, so that it never allocates while a CUDA graph is being
+     * captured (allocation is not allowed during capture).
+     *
+     * @param workspace device address of {@code bytes} bytes that live as long as this handle
+     */
+    void setWorkspace(long workspace, long bytes) {
+        check("cublasSetWorkspace_v2", invokeInt(setWorkspace, handle, MemorySegment.ofAddress(workspace), bytes));
     }
 
     Path library() {

@@ -13,8 +13,9 @@ import dev.pagoda.engine.model.ModelWeights;
  * linear layers through cuBLAS (bf16 × bf16, fp32 accumulation). Checked against the CPU reference
  * by conformance/…/cuda.
  *
- * <p>This first slice runs every launch eagerly (one {@code cuLaunchKernel} ≈ 11 µs of host time);
- * CUDA graphs for decode, sampling on the device and the memory plan are the next ones.
+ * <p>Decode steps (one new token per sequence, up to 256 sequences) replay a CUDA graph per padded
+ * batch size ({@link DecodeGraphs}); everything else launches eagerly. Sampling on the device and
+ * the memory plan are the next steps.
  */
 public final class CudaBackend implements ComputeBackend {
     private final CudaContext cuda;
@@ -22,7 +23,10 @@ public final class CudaBackend implements ComputeBackend {
     private ModelConfig config;
     private CudaWeights weights;
     private CudaForwardPass forwardPass;
+    private DecodeGraphs decodeGraphs;
     private CudaKvCache cache;
+    private boolean useCudaGraphs = !"false".equals(System.getProperty("pagoda.cuda.graphs"));
+    private long graphSteps, eagerSteps;
 
     public CudaBackend(BackendOptions options) {
         this.cuda = new CudaContext();
@@ -34,6 +38,9 @@ public final class CudaBackend implements ComputeBackend {
             throw e;
         }
         this.cublas = b;
+        // cuBLAS's own workspace, fixed, so that a CUDA graph capture never makes it allocate.
+        long workspaceBytes = 32L << 20;
+        cublas.setWorkspace(cuda.allocate(workspaceBytes).address(), workspaceBytes);
     }
 
     @Override
@@ -52,6 +59,21 @@ public final class CudaBackend implements ComputeBackend {
         this.config = config;
         this.weights = CudaWeights.upload(cuda, config, weights);
         this.forwardPass = new CudaForwardPass(config, cuda, cublas, this.weights);
+        this.decodeGraphs = new DecodeGraphs(cuda, forwardPass);
+    }
+
+    /**
+     * Whether decode steps replay CUDA graphs (the default; {@code -Dpagoda.cuda.graphs=false} turns
+     * them off) or launch every kernel eagerly.
+     */
+    public void setCudaGraphs(boolean enabled) {
+        this.useCudaGraphs = enabled;
+    }
+
+    /** "graphs: N steps (K sizes captured), eager: M steps" — which path the forward passes took. */
+    public String pathStatistics() {
+        return "graphs: " + graphSteps + " steps (" + (decodeGraphs == null ? 0 : decodeGraphs.numCaptured())
+                + " batch sizes captured), eager: " + eagerSteps + " steps";
     }
 
     @Override
@@ -74,7 +96,12 @@ public final class CudaBackend implements ComputeBackend {
         if (cache == null) throw new IllegalStateException("allocateKvCache must be called before forward");
         BatchChecks.validate(batch, config.vocabSize(), cache);
         cuda.makeCurrent();
-        return forwardPass.forward(batch, cache);
+        if (useCudaGraphs && decodeGraphs.accepts(batch, cache)) {
+            graphSteps++;
+            return decodeGraphs.forward(batch, cache);
+        }
+        eagerSteps++;
+        return forwardPass.eager(batch, cache);
     }
 
     /** Bytes of weights one decode step reads: the memory-bandwidth bound of decoding is this ÷ bandwidth. */
@@ -102,6 +129,7 @@ public final class CudaBackend implements ComputeBackend {
     @Override
     public void close() {
         cuda.makeCurrent();
+        if (decodeGraphs != null) decodeGraphs.close();
         cublas.close();
         cuda.close();
     }

@@ -8,10 +8,14 @@ import dev.pagoda.engine.model.RotaryEmbedding;
 /**
  * The forward pass of a Llama-family decoder on the GPU, step for step the one of backend-cpu's
  * LlamaForwardPass (same numbering): kernels for the element-wise steps and attention, cuBLAS for
- * the linear layers. Read {@link #forward} top to bottom: it is the whole model.
+ * the linear layers. Read {@link #enqueue} top to bottom: it is the whole model.
+ *
+ * <p>Two ways to run it: {@link #eager} uploads the batch and launches every kernel (≈ 220 launches
+ * for a 24-layer model, each costing host time); decode batches can instead replay a CUDA graph
+ * captured from the same {@link #enqueue} ({@link DecodeGraphs}).
  */
 final class CudaForwardPass {
-    private final ModelConfig config;
+    final ModelConfig config;
     private final CudaContext cuda;
     private final Cublas cublas;
     private final CudaWeights weights;
@@ -23,8 +27,8 @@ final class CudaForwardPass {
     private final DeviceBuffer invFreq; // [headDim / 2] fp32
     private final float eps;
     private final float attnScale;      // 1 / sqrt(headDim)
-    private CudaWorkspace ws;
-    private DeviceBuffer batchInts;     // the batch's int arrays, packed (see forward)
+    private CudaWorkspace ws;           // the eager path's activations
+    private DeviceBuffer batchInts;     // the eager path's batch (see eager)
 
     CudaForwardPass(ModelConfig config, CudaContext cuda, Cublas cublas, CudaWeights weights) {
         this.config = config;
@@ -43,31 +47,27 @@ final class CudaForwardPass {
         this.attnScale = (float) (1.0 / Math.sqrt(config.headDim()));
     }
 
-    /** Runs the model over {@code batch} (already validated against {@code cache}); logits for its {@code logitsIndices}. */
-    Logits forward(ForwardBatch batch, CudaKvCache cache) {
+    /** Uploads {@code batch} (already validated against {@code cache}), runs every launch, returns logits for its {@code logitsIndices}. */
+    Logits eager(ForwardBatch batch, CudaKvCache cache) {
         int numTokens = batch.numTokens(), numSeqs = batch.numSeqs(), numLogits = batch.logitsIndices().length;
-        int hidden = config.hiddenSize(), inter = config.intermediateSize(), vocab = config.vocabSize();
-        int numHeads = config.numAttentionHeads(), numKvHeads = config.numKeyValueHeads(), headSize = config.headDim();
-        int qkvWidth = config.qSize() + 2 * config.kvSize();
+        int vocab = config.vocabSize();
         ensureWorkspace(numTokens, numLogits);
 
-        // 0. The batch's int arrays in one host-to-device copy:
-        //    tokenIds [numTokens] | positions [numTokens] | slotMapping [numTokens] | queryStartLoc [numSeqs + 1]
-        //    | seqLens [numSeqs] | logitsIndices [numLogits] | blockTables [numSeqs, maxNumBlocksPerSeq]
-        int maxNumBlocksPerSeq = 1, maxSeqLen = 0;
+        // The batch's int arrays in one host-to-device copy:
+        //   tokenIds [numTokens] | positions [numTokens] | slotMapping [numTokens] | queryStartLoc [numSeqs + 1]
+        //   | seqLens [numSeqs] | logitsIndices [numLogits] | blockTables [numSeqs, maxNumBlocksPerSeq]
+        int maxNumBlocksPerSeq = 1;
         for (int s = 0; s < numSeqs; s++) {
             maxNumBlocksPerSeq = Math.max(maxNumBlocksPerSeq, (batch.seqLens()[s] + cache.blockSize - 1) / cache.blockSize);
-            maxSeqLen = Math.max(maxSeqLen, batch.seqLens()[s]);
         }
         int[] packed = new int[3 * numTokens + 2 * numSeqs + 1 + numLogits + numSeqs * maxNumBlocksPerSeq];
         int at = 0;
-        long tokenIds = at; at = put(packed, at, batch.tokenIds());
-        long positions = at; at = put(packed, at, batch.positions());
-        long slotMapping = at; at = put(packed, at, batch.slotMapping());
-        long queryStartLoc = at; at = put(packed, at, batch.queryStartLoc());
-        long seqLens = at; at = put(packed, at, batch.seqLens());
-        long logitsIndices = at; at = put(packed, at, batch.logitsIndices());
-        long blockTables = at;
+        at = put(packed, at, batch.tokenIds());
+        at = put(packed, at, batch.positions());
+        at = put(packed, at, batch.slotMapping());
+        at = put(packed, at, batch.queryStartLoc());
+        at = put(packed, at, batch.seqLens());
+        at = put(packed, at, batch.logitsIndices());
         for (int s = 0; s < numSeqs; s++) {
             int needed = (batch.seqLens()[s] + cache.blockSize - 1) / cache.blockSize;
             System.arraycopy(batch.blockTables()[s], 0, packed, at + s * maxNumBlocksPerSeq, needed);
@@ -77,17 +77,33 @@ final class CudaForwardPass {
             batchInts = cuda.allocate(Math.max(packed.length * 4L, 1 << 16));
         }
         cuda.copyToDevice(batchInts, 0, jcuda.Pointer.to(packed), packed.length * 4L);
-        long ints = batchInts.address();
-        tokenIds = ints + 4 * tokenIds;
-        positions = ints + 4 * positions;
-        slotMapping = ints + 4 * slotMapping;
-        queryStartLoc = ints + 4 * queryStartLoc;
-        seqLens = ints + 4 * seqLens;
-        logitsIndices = ints + 4 * logitsIndices;
-        blockTables = ints + 4 * blockTables;
+        long base = batchInts.address();
+        long tokenIds = base, positions = tokenIds + 4L * numTokens, slotMapping = positions + 4L * numTokens;
+        long queryStartLoc = slotMapping + 4L * numTokens, seqLens = queryStartLoc + 4L * (numSeqs + 1);
+        long logitsIndices = seqLens + 4L * numSeqs, blockTables = logitsIndices + 4L * numLogits;
+        DeviceBatch b = new DeviceBatch(tokenIds, positions, slotMapping, queryStartLoc, seqLens, logitsIndices, blockTables,
+                maxNumBlocksPerSeq, numTokens, numSeqs, numLogits);
+
+        enqueue(b, ws, cache);
+        if (numLogits == 0) return new Logits(0, vocab, new float[0]);
+        float[] logits = new float[numLogits * vocab];
+        cuda.synchronize();
+        cuda.copyToHost(logits, ws.logits, 0);
+        return new Logits(numLogits, vocab, logits);
+    }
+
+    /**
+     * Every kernel and GEMM of one forward pass, queued on the stream; nothing here waits or copies,
+     * so a CUDA graph can capture it. Leaves {@code [numLogits, vocabSize]} fp32 logits in {@code ws.logits}.
+     */
+    void enqueue(DeviceBatch b, CudaWorkspace ws, CudaKvCache cache) {
+        int numTokens = b.numTokens(), numSeqs = b.numSeqs(), numLogits = b.numLogits();
+        int hidden = config.hiddenSize(), inter = config.intermediateSize(), vocab = config.vocabSize();
+        int numHeads = config.numAttentionHeads(), numKvHeads = config.numKeyValueHeads(), headSize = config.headDim();
+        int qkvWidth = config.qSize() + 2 * config.kvSize();
 
         // 1. Embedding.   hidden: [numTokens, hiddenSize] fp32
-        embedding.gather(ws.hidden.address(), weights.embedTokens().address(), tokenIds, numTokens, hidden);
+        embedding.gather(ws.hidden.address(), weights.embedTokens().address(), b.tokenIds(), numTokens, hidden);
         // 2. (The rotary angles are computed inside the RoPE kernel from invFreq and positions.)
 
         for (int layer = 0; layer < config.numHiddenLayers(); layer++) {
@@ -100,12 +116,12 @@ final class CudaForwardPass {
             cublas.linear(ws.qkv.address(), Cublas.CUDA_R_32F, ws.normed.address(), w.qkv().address(), numTokens, qkvWidth, hidden);
             // 3b–3d. bias, q/k norm, RoPE; K and V into their cache slots.   query: [numTokens, numHeads, headSize]
             rotaryKvCache.forward(ws.qkv.address(), addr(w.qkvBias()), addr(w.qNorm()), addr(w.kNorm()), invFreq.address(),
-                    positions, slotMapping, ws.query.address(), cache.keyCache[layer].address(), cache.valueCache[layer].address(),
+                    b.positions(), b.slotMapping(), ws.query.address(), cache.keyCache[layer].address(), cache.valueCache[layer].address(),
                     numTokens, numHeads, numKvHeads, headSize, eps);
             // 3e. Paged attention.   attnOut: [numTokens, numHeads, headSize] bf16
             pagedAttention.forward(ws.attnOut.address(), ws.query.address(), cache.keyCache[layer].address(),
-                    cache.valueCache[layer].address(), queryStartLoc, seqLens, blockTables, maxNumBlocksPerSeq,
-                    numTokens, numSeqs, numHeads, numKvHeads, headSize, cache.blockSize, attnScale, maxSeqLen);
+                    cache.valueCache[layer].address(), b.queryStartLoc(), b.seqLens(), b.blockTables(), b.maxNumBlocksPerSeq(),
+                    numTokens, numSeqs, numHeads, numKvHeads, headSize, cache.blockSize, attnScale);
             // 3f. Output projection; the residual add happens in the next norm.   delta: [numTokens, hiddenSize]
             cublas.linear(ws.delta.address(), Cublas.CUDA_R_32F, ws.attnOut.address(), w.oProj().address(), numTokens, hidden, config.qSize());
 
@@ -119,21 +135,13 @@ final class CudaForwardPass {
             // 4c. down projection; its residual add happens in the next norm.
             cublas.linear(ws.delta.address(), Cublas.CUDA_R_32F, ws.act.address(), w.downProj().address(), numTokens, hidden, inter);
         }
-        if (numLogits == 0) return new Logits(0, vocab, new float[0]);
+        if (numLogits == 0) return;
 
         // 5. Last residual add and the final RMSNorm, only of the rows that will be sampled.   logitRows: [numLogits, hiddenSize]
         rmsNorm.forward(ws.hidden.address(), ws.delta.address(), weights.norm().address(), ws.logitRows.address(),
-                logitsIndices, numLogits, hidden, eps, false);
-        // 6. lm_head.   logits: [numLogits, vocabSize] fp32, copied to the host (the copy waits for the stream).
+                b.logitsIndices(), numLogits, hidden, eps, false);
+        // 6. lm_head.   logits: [numLogits, vocabSize] fp32
         cublas.linear(ws.logits.address(), Cublas.CUDA_R_32F, ws.logitRows.address(), weights.lmHead().address(), numLogits, vocab, hidden);
-        float[] logits = new float[numLogits * vocab];
-        cuda.synchronize();
-        cuda.copyToHost(logits, ws.logits, 0);
-        return new Logits(numLogits, vocab, logits);
-    }
-
-    int maxSeqLen() {
-        return pagedAttention.maxSeqLen(config.headDim());
     }
 
     private void ensureWorkspace(int numTokens, int numLogits) {

@@ -23,13 +23,18 @@
 //
 // Grouped-query attention: query head h reads kv-head h / (numHeads / numKvHeads).
 //
-// This first version gives one block to each (query row, head) and keeps the row's scores in
-// shared memory (so seqLen is bounded by it: PagedAttention.java checks). A split-K decode
-// variant for long contexts is the next step.
+// One block of 128 threads per (query row, head). The visible positions are taken in tiles of
+// TILE: scores of a tile in shared memory, then an online softmax (running maximum and sum, earlier
+// partial sums rescaled when the maximum grows), so any sequence length fits in fixed shared memory
+// and a CUDA graph can replay the kernel whatever seqLens are. A split-K decode variant for long
+// contexts (several blocks per row, then a reduction) is the next step.
 #include "Common.cuh"
 
+#define TILE 256             // positions scored per round (shared memory: TILE floats)
+#define MAX_D_PER_THREAD 4   // output elements per thread: headSize <= 4 * blockDim.x
+
 // grid: (numTokens, numHeads), block: 128 threads (4 warps)
-// dynamic shared memory: (headSize + maxSeqLen) floats
+// dynamic shared memory: (headSize + TILE) floats
 extern "C" __global__ void paged_attention(
         __nv_bfloat16* __restrict__ out,              // [numTokens, numHeads, headSize] written, o_proj's input
         const float* __restrict__ query,              // [numTokens, numHeads, headSize] RoPE applied
@@ -47,7 +52,7 @@ extern "C" __global__ void paged_attention(
         float scale) {                                // multiplier of q · k, usually 1 / sqrt(headSize)
     extern __shared__ float shared[];
     float* q = shared;                 // [headSize]
-    float* scores = shared + headSize; // [numVisible]
+    float* scores = shared + headSize; // [TILE]
     __shared__ float scratch[32];
     int row = blockIdx.x, head = blockIdx.y;
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, numWarps = blockDim.x >> 5;
@@ -70,40 +75,65 @@ extern "C" __global__ void paged_attention(
     for (int d = threadIdx.x; d < headSize; d += blockDim.x) q[d] = qRow[d];
     __syncthreads();
 
-    // 1. Scores: q · k_j * scale for every visible position j, one warp per position, keys found
-    //    through the block table.
-    for (int j = warp; j < numVisible; j += numWarps) {
-        int physicalBlock = blockTable[j / blockSize];
-        long long slot = (long long) physicalBlock * blockSize + j % blockSize;
-        const __nv_bfloat16* k = keyCache + (slot * numKvHeads + kvHead) * headSize;
-        float dot = 0.0f;
-        for (int d = lane; d < headSize; d += 32) dot += q[d] * __bfloat162float(k[d]);
-        dot = pagoda::warpSum(dot);
-        if (lane == 0) scores[j] = dot * scale;
-    }
-    __syncthreads();
+    float acc[MAX_D_PER_THREAD]; // output element threadIdx.x + k * blockDim.x, not yet divided by the sum
+    for (int k = 0; k < MAX_D_PER_THREAD; k++) acc[k] = 0.0f;
+    float runningMax = -INFINITY, runningSum = 0.0f;
 
-    // 2. Attention weights: softmax over the visible positions (fp32, max subtracted).
-    float localMax = -INFINITY;
-    for (int j = threadIdx.x; j < numVisible; j += blockDim.x) localMax = fmaxf(localMax, scores[j]);
-    float maxScore = pagoda::blockMax(localMax, scratch);
-    float localSum = 0.0f;
-    for (int j = threadIdx.x; j < numVisible; j += blockDim.x) {
-        float e = expf(scores[j] - maxScore);
-        scores[j] = e;
-        localSum += e;
-    }
-    float inverseSum = 1.0f / pagoda::blockSum(localSum, scratch); // its barriers publish scores
+    for (int tileStart = 0; tileStart < numVisible; tileStart += TILE) {
+        int tileLen = min(TILE, numVisible - tileStart);
 
-    // 3. Output: the weighted sum of values, in position order; thread d owns output element d.
-    __nv_bfloat16* outRow = out + ((long long) row * numHeads + head) * headSize;
-    for (int d = threadIdx.x; d < headSize; d += blockDim.x) {
-        float acc = 0.0f;
-        for (int j = 0; j < numVisible; j++) {
+        // 1. Scores: q · k_j * scale for the tile's positions j, one warp per position, keys found
+        //    through the block table.
+        for (int t = warp; t < tileLen; t += numWarps) {
+            int j = tileStart + t;
             int physicalBlock = blockTable[j / blockSize];
             long long slot = (long long) physicalBlock * blockSize + j % blockSize;
-            acc += scores[j] * __bfloat162float(valueCache[(slot * numKvHeads + kvHead) * headSize + d]);
+            const __nv_bfloat16* k = keyCache + (slot * numKvHeads + kvHead) * headSize;
+            float dot = 0.0f;
+            for (int d = lane; d < headSize; d += 32) dot += q[d] * __bfloat162float(k[d]);
+            dot = pagoda::warpSum(dot);
+            if (lane == 0) scores[t] = dot * scale;
         }
-        outRow[d] = __float2bfloat16(acc * inverseSum);
+        __syncthreads();
+
+        // 2. Softmax weights, online: exponentiate against the running maximum; what was summed
+        //    under a smaller maximum is rescaled by e^(oldMax - newMax) (0 on the first tile).
+        float localMax = -INFINITY;
+        for (int t = threadIdx.x; t < tileLen; t += blockDim.x) localMax = fmaxf(localMax, scores[t]);
+        float newMax = fmaxf(runningMax, pagoda::blockMax(localMax, scratch));
+        float correction = expf(runningMax - newMax);
+        float localSum = 0.0f;
+        for (int t = threadIdx.x; t < tileLen; t += blockDim.x) {
+            float e = expf(scores[t] - newMax);
+            scores[t] = e;
+            localSum += e;
+        }
+        runningSum = runningSum * correction + pagoda::blockSum(localSum, scratch); // its barriers publish scores
+        runningMax = newMax;
+
+        // 3. Output: the weighted sum of values, in position order; thread d owns output element d.
+        #pragma unroll
+        for (int k = 0; k < MAX_D_PER_THREAD; k++) {
+            int d = threadIdx.x + k * blockDim.x;
+            if (d < headSize) {
+                float a = acc[k] * correction;
+                for (int t = 0; t < tileLen; t++) {
+                    int j = tileStart + t;
+                    int physicalBlock = blockTable[j / blockSize];
+                    long long slot = (long long) physicalBlock * blockSize + j % blockSize;
+                    a += scores[t] * __bfloat162float(valueCache[(slot * numKvHeads + kvHead) * headSize + d]);
+                }
+                acc[k] = a;
+            }
+        }
+        __syncthreads(); // every thread is done with this tile's scores before the next overwrites them
+    }
+
+    __nv_bfloat16* outRow = out + ((long long) row * numHeads + head) * headSize;
+    float inverseSum = 1.0f / runningSum;
+    #pragma unroll
+    for (int k = 0; k < MAX_D_PER_THREAD; k++) {
+        int d = threadIdx.x + k * blockDim.x;
+        if (d < headSize) outRow[d] = __float2bfloat16(acc[k] * inverseSum);
     }
 }

@@ -10,26 +10,21 @@ import jcuda.driver.CUfunction;
  *   position 5 → logical block 5 / 4 = 1 → physical block blockTable[1] = 2,
  *                offset 5 % 4 = 1 → slot 2 * 4 + 1 = 9.
  * </pre>
- * One block of 128 threads per (query row, head); the row's scores live in shared memory, which
- * bounds the longest sequence ({@link #maxSeqLen}). Decode (queryLen 1) and prefill (queryLen &gt; 1,
- * with or without cached context) are the same kernel.
+ * One block of 128 threads per (query row, head), positions taken in tiles of {@value #TILE} with an
+ * online softmax, so shared memory does not depend on the sequence length (and a CUDA graph can
+ * replay the launch for any {@code seqLens}). Decode (queryLen 1) and prefill (queryLen &gt; 1, with
+ * or without cached context) are the same kernel.
  */
 final class PagedAttention {
-    private static final int THREADS = 128;
-    private static final int STATIC_SHARED_BYTES = 32 * Float.BYTES;
+    static final int THREADS = 128;
+    static final int TILE = 256;            // as in PagedAttention.cu
+    static final int MAX_D_PER_THREAD = 4;  // as in PagedAttention.cu
     private final CudaContext cuda;
     private final CUfunction pagedAttention;
-    private final int maxDynamicSharedBytes;
 
     PagedAttention(CudaContext cuda) {
         this.cuda = cuda;
         this.pagedAttention = cuda.function(cuda.loadModule("PagedAttention"), "paged_attention");
-        this.maxDynamicSharedBytes = cuda.allowLargeSharedMemory(pagedAttention, STATIC_SHARED_BYTES);
-    }
-
-    /** The longest sequence this kernel can attend over for heads of {@code headSize}. */
-    int maxSeqLen(int headSize) {
-        return maxDynamicSharedBytes / Float.BYTES - headSize;
     }
 
     /**
@@ -40,16 +35,14 @@ final class PagedAttention {
      * @param queryStartLoc      {@code [numSeqs + 1]} int32
      * @param seqLens            {@code [numSeqs]} int32
      * @param blockTables        {@code [numSeqs, maxNumBlocksPerSeq]} int32, row-major
-     * @param maxSeqLen          the largest of {@code seqLens} (sizes the shared memory)
      */
     void forward(long out, long query, long keyCache, long valueCache, long queryStartLoc, long seqLens, long blockTables,
                  int maxNumBlocksPerSeq, int numTokens, int numSeqs, int numHeads, int numKvHeads, int headSize, int blockSize,
-                 float scale, int maxSeqLen) {
-        if (maxSeqLen > maxSeqLen(headSize)) {
-            throw new IllegalArgumentException("CUDA paged attention: sequence of " + maxSeqLen + " tokens exceeds this kernel's "
-                    + maxSeqLen(headSize) + " (scores are kept in shared memory; the split-K kernel is not written yet)");
+                 float scale) {
+        if (headSize > MAX_D_PER_THREAD * THREADS) {
+            throw new IllegalArgumentException("CUDA paged attention: head size " + headSize + " > " + MAX_D_PER_THREAD * THREADS);
         }
-        cuda.launch(pagedAttention, numTokens, numHeads, THREADS, (headSize + maxSeqLen) * Float.BYTES,
+        cuda.launch(pagedAttention, numTokens, numHeads, THREADS, (headSize + TILE) * Float.BYTES,
                 out, query, keyCache, valueCache, queryStartLoc, seqLens, blockTables,
                 maxNumBlocksPerSeq, numSeqs, numHeads, numKvHeads, headSize, blockSize, scale);
     }

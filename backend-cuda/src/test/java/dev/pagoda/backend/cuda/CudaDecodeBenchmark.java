@@ -35,32 +35,42 @@ public final class CudaDecodeBenchmark {
 
             System.out.printf("host cost of one eager cuLaunchKernel through JCuda: %.1f µs (a tiny kernel, 5000 back to back)%n", launchMicros());
 
-            int blockSize = 16, prompt = 16, total = prompt + steps + 8;
-            int numBlocks = (total + blockSize - 1) / blockSize;
-            backend.allocateKvCache(numBlocks, blockSize);
-            int[] table = new int[numBlocks];
-            for (int i = 0; i < numBlocks; i++) table[i] = numBlocks - 1 - i;
-            int[] ids = new int[prompt];
-            Arrays.fill(ids, 42);
-            backend.forward(batch(ids, 0, table, blockSize));
-            long[] stepNanos = new long[steps];
-            int token = 7;
-            for (int i = 0; i < steps; i++) {
-                long s = System.nanoTime();
-                var logits = backend.forward(batch(new int[] {token}, prompt + i, table, blockSize));
-                stepNanos[i] = System.nanoTime() - s;
-                token = logits.argmax(0);
-            }
-            long[] sorted = stepNanos.clone();
-            Arrays.sort(sorted);
-            double medianMs = sorted[steps / 2] / 1e6;
             long weightBytes = backend.weightBytesPerToken();
             double boundMs = weightBytes / bandwidth * 1e3; // a step reads each weight once: bytes ÷ bandwidth (bytes moved per second)
-            System.out.printf("decode: %d steps, median %.3f ms/token = %.0f tok/s (p10 %.3f, p90 %.3f ms), logits copied to host each step%n",
-                    steps, medianMs, 1e3 / medianMs, sorted[steps / 10] / 1e6, sorted[steps * 9 / 10] / 1e6);
-            System.out.printf("weights read per token: %.1f MB → HBM bound %.3f ms/token (%.0f tok/s); decode reaches %.0f%% of it%n",
-                    weightBytes / 1e6, boundMs, 1e3 / boundMs, 100 * boundMs / medianMs);
+            System.out.printf("weights read per token: %.1f MB → HBM bound %.3f ms/token (%.0f tok/s)%n", weightBytes / 1e6, boundMs, 1e3 / boundMs);
+            for (boolean graphs : new boolean[] {false, true}) {
+                backend.setCudaGraphs(graphs);
+                double medianMs = decode(backend, steps, graphs ? "CUDA graphs" : "eager");
+                System.out.printf("  → %.0f%% of the HBM bound%n", 100 * boundMs / medianMs);
+            }
+            System.out.println(backend.pathStatistics());
         }
+    }
+
+    /** Prefill 16 tokens, then {@code steps} greedy decode steps of one sequence; prints and returns the median ms per step. */
+    static double decode(CudaBackend backend, int steps, String label) {
+        int blockSize = 16, prompt = 16, total = prompt + steps + 8;
+        int numBlocks = (total + blockSize - 1) / blockSize;
+        backend.allocateKvCache(numBlocks, blockSize);
+        int[] table = new int[numBlocks];
+        for (int i = 0; i < numBlocks; i++) table[i] = numBlocks - 1 - i;
+        int[] ids = new int[prompt];
+        Arrays.fill(ids, 42);
+        backend.forward(batch(ids, 0, table, blockSize));
+        long[] stepNanos = new long[steps];
+        int token = 7;
+        for (int i = 0; i < steps; i++) {
+            long s = System.nanoTime();
+            var logits = backend.forward(batch(new int[] {token}, prompt + i, table, blockSize));
+            stepNanos[i] = System.nanoTime() - s;
+            token = logits.argmax(0);
+        }
+        long[] sorted = stepNanos.clone();
+        Arrays.sort(sorted);
+        double medianMs = sorted[steps / 2] / 1e6;
+        System.out.printf("decode (%s): %d steps, median %.3f ms/token = %.0f tok/s (p10 %.3f, p90 %.3f ms; the first step, with any capture, %.1f ms), logits of the row copied to host each step%n",
+                label, steps, medianMs, 1e3 / medianMs, sorted[steps / 10] / 1e6, sorted[steps * 9 / 10] / 1e6, stepNanos[0] / 1e6);
+        return medianMs;
     }
 
     /** Host time per launch of a trivial kernel, launched back to back, then one synchronize. */

@@ -40,9 +40,9 @@ class CudaKernelsTest {
     void pagedAttentionMatchesNaive(int headSize, int numHeads, int numKvHeads, int blockSize) {
         cuda.makeCurrent();
         Random r = new Random(headSize * 31L + numHeads * 7L + blockSize);
-        int numBlocks = 96;
+        int numBlocks = 128;
         // Three sequences: a decode with long context, a prefill chunk on top of context, a fresh prefill.
-        int[] seqLens = {150, 61, 23}, queryLens = {1, 13, 23};
+        int[] seqLens = {600, 61, 23}, queryLens = {1, 13, 23}; // 600: several tiles of the online softmax
         int numSeqs = seqLens.length, numTokens = 0;
         for (int q : queryLens) numTokens += q;
         int[] queryStartLoc = new int[numSeqs + 1];
@@ -50,7 +50,7 @@ class CudaKernelsTest {
         List<Integer> ids = new ArrayList<>();
         for (int b = 0; b < numBlocks; b++) ids.add(b);
         Collections.shuffle(ids, r);
-        int maxNumBlocksPerSeq = (150 + blockSize - 1) / blockSize, next = 0;
+        int maxNumBlocksPerSeq = (600 + blockSize - 1) / blockSize, next = 0;
         int[] blockTables = new int[numSeqs * maxNumBlocksPerSeq]; // [numSeqs, maxNumBlocksPerSeq]
         for (int s = 0; s < numSeqs; s++) {
             for (int i = 0; i < (seqLens[s] + blockSize - 1) / blockSize; i++) blockTables[s * maxNumBlocksPerSeq + i] = ids.get(next++);
@@ -71,7 +71,7 @@ class CudaKernelsTest {
         PagedAttention attention = new PagedAttention(cuda);
         attention.forward(dOut.address(), dQ.address(), dK.address(), dV.address(),
                 dInts.address(), dInts.address() + 4L * (numSeqs + 1), dInts.address() + 4L * (2 * numSeqs + 1),
-                maxNumBlocksPerSeq, numTokens, numSeqs, numHeads, numKvHeads, headSize, blockSize, scale, 150);
+                maxNumBlocksPerSeq, numTokens, numSeqs, numHeads, numKvHeads, headSize, blockSize, scale);
         short[] out = new short[query.length];
         cuda.synchronize();
         cuda.copyToHost(out, dOut, 0);
