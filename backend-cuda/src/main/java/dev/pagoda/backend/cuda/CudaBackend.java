@@ -70,6 +70,13 @@ public final class CudaBackend implements ComputeBackend {
         this.useCudaGraphs = enabled;
     }
 
+    /** Whether decode-sized linear layers use the weight-streaming GEMV kernel (default) or cuBLAS. Drops captured graphs. */
+    public void setGemv(boolean enabled) {
+        requireModel();
+        forwardPass.useGemv = enabled;
+        decodeGraphs.close(); // captured with the other choice
+    }
+
     /** "graphs: N steps (K sizes captured), eager: M steps" — which path the forward passes took. */
     public String pathStatistics() {
         return "graphs: " + graphSteps + " steps (" + (decodeGraphs == null ? 0 : decodeGraphs.numCaptured())

@@ -24,6 +24,9 @@ final class CudaForwardPass {
     private final RotaryKvCache rotaryKvCache;
     private final PagedAttention pagedAttention;
     private final Activation activation;
+    private final Gemv gemv;
+    /** Decode-sized linear layers (≤ 8 rows) through {@link Gemv} instead of cuBLAS ({@code -Dpagoda.cuda.gemv=false} turns it off). */
+    boolean useGemv = !"false".equals(System.getProperty("pagoda.cuda.gemv"));
     private final DeviceBuffer invFreq; // [headDim / 2] fp32
     private final float eps;
     private final float attnScale;      // 1 / sqrt(headDim)
@@ -40,6 +43,7 @@ final class CudaForwardPass {
         this.rotaryKvCache = new RotaryKvCache(cuda);
         this.pagedAttention = new PagedAttention(cuda);
         this.activation = new Activation(cuda);
+        this.gemv = new Gemv(cuda);
         float[] freqs = RotaryEmbedding.inverseFrequencies(config.headDim(), config.ropeTheta(), config.ropeScaling());
         this.invFreq = cuda.allocate((long) freqs.length * Float.BYTES);
         cuda.copyToDevice(invFreq, freqs);
@@ -113,7 +117,7 @@ final class CudaForwardPass {
             rmsNorm.forward(ws.hidden.address(), layer == 0 ? 0 : ws.delta.address(), w.inputLayernorm().address(),
                     ws.normed.address(), 0, numTokens, hidden, eps, true);
             // 3a. q, k, v in one GEMM.   qkv: [numTokens, qSize + 2 * kvSize] fp32
-            cublas.linear(ws.qkv.address(), Cublas.CUDA_R_32F, ws.normed.address(), w.qkv().address(), numTokens, qkvWidth, hidden);
+            linear(ws.qkv.address(), ws.normed.address(), w.qkv().address(), numTokens, qkvWidth, hidden);
             // 3b–3d. bias, q/k norm, RoPE; K and V into their cache slots.   query: [numTokens, numHeads, headSize]
             rotaryKvCache.forward(ws.qkv.address(), addr(w.qkvBias()), addr(w.qNorm()), addr(w.kNorm()), invFreq.address(),
                     b.positions(), b.slotMapping(), ws.query.address(), cache.keyCache[layer].address(), cache.valueCache[layer].address(),
@@ -123,17 +127,17 @@ final class CudaForwardPass {
                     cache.valueCache[layer].address(), b.queryStartLoc(), b.seqLens(), b.blockTables(), b.maxNumBlocksPerSeq(),
                     numTokens, numSeqs, numHeads, numKvHeads, headSize, cache.blockSize, attnScale);
             // 3f. Output projection; the residual add happens in the next norm.   delta: [numTokens, hiddenSize]
-            cublas.linear(ws.delta.address(), Cublas.CUDA_R_32F, ws.attnOut.address(), w.oProj().address(), numTokens, hidden, config.qSize());
+            linear(ws.delta.address(), ws.attnOut.address(), w.oProj().address(), numTokens, hidden, config.qSize());
 
             // 4. MLP block. hidden += delta; normed = RMSNorm(hidden)
             rmsNorm.forward(ws.hidden.address(), ws.delta.address(), w.postAttentionLayernorm().address(),
                     ws.normed.address(), 0, numTokens, hidden, eps, true);
             // 4a. gate | up in one GEMM.   gateUp: [numTokens, 2 * intermediateSize]
-            cublas.linear(ws.gateUp.address(), Cublas.CUDA_R_32F, ws.normed.address(), w.gateUp().address(), numTokens, 2 * inter, hidden);
+            linear(ws.gateUp.address(), ws.normed.address(), w.gateUp().address(), numTokens, 2 * inter, hidden);
             // 4b. act = silu(gate) * up   [numTokens, intermediateSize] bf16
             activation.siluAndMul(ws.act.address(), ws.gateUp.address(), numTokens, inter);
             // 4c. down projection; its residual add happens in the next norm.
-            cublas.linear(ws.delta.address(), Cublas.CUDA_R_32F, ws.act.address(), w.downProj().address(), numTokens, hidden, inter);
+            linear(ws.delta.address(), ws.act.address(), w.downProj().address(), numTokens, hidden, inter);
         }
         if (numLogits == 0) return;
 
@@ -141,7 +145,16 @@ final class CudaForwardPass {
         rmsNorm.forward(ws.hidden.address(), ws.delta.address(), weights.norm().address(), ws.logitRows.address(),
                 b.logitsIndices(), numLogits, hidden, eps, false);
         // 6. lm_head.   logits: [numLogits, vocabSize] fp32
-        cublas.linear(ws.logits.address(), Cublas.CUDA_R_32F, ws.logitRows.address(), weights.lmHead().address(), numLogits, vocab, hidden);
+        linear(ws.logits.address(), ws.logitRows.address(), weights.lmHead().address(), numLogits, vocab, hidden);
+    }
+
+    /** {@code out = x · weightᵀ}, bf16 in, fp32 out: {@link Gemv} for decode-sized batches, cuBLAS otherwise. */
+    private void linear(long out, long x, long weight, int numRows, int outFeatures, int inFeatures) {
+        if (useGemv && Gemv.supports(numRows, inFeatures)) {
+            gemv.linear(out, x, weight, numRows, outFeatures, inFeatures);
+        } else {
+            cublas.linear(out, Cublas.CUDA_R_32F, x, weight, numRows, outFeatures, inFeatures);
+        }
     }
 
     private void ensureWorkspace(int numTokens, int numLogits) {

@@ -120,6 +120,30 @@ class CudaKernelsTest {
         assertTrue(maxErr < 1e-3, "max |Δ| " + maxErr);
     }
 
+    @ParameterizedTest(name = "gemv {0} x {2} · [{1}, {2}]ᵀ")
+    @CsvSource({"1, 256, 64", "3, 97, 896", "8, 1000, 128", "5, 33, 4864"})
+    void gemvMatchesNaive(int numRows, int outFeatures, int inFeatures) {
+        cuda.makeCurrent();
+        Random r = new Random(numRows * 13L + outFeatures);
+        short[] x = randomBf16(numRows * inFeatures, r), w = randomBf16(outFeatures * inFeatures, r);
+        DeviceBuffer dX = upload(x), dW = upload(w), dOut = cuda.allocate((long) numRows * outFeatures * 4);
+        new Gemv(cuda).linear(dOut.address(), dX.address(), dW.address(), numRows, outFeatures, inFeatures);
+        float[] out = new float[numRows * outFeatures];
+        cuda.synchronize();
+        cuda.copyToHost(out, dOut, 0);
+        for (DeviceBuffer b : new DeviceBuffer[] {dX, dW, dOut}) cuda.free(b);
+        double maxErr = 0;
+        for (int i = 0; i < numRows; i++) {
+            for (int o = 0; o < outFeatures; o++) {
+                double sum = 0;
+                for (int k = 0; k < inFeatures; k++) sum += (double) Bf16.toFloat(x[i * inFeatures + k]) * Bf16.toFloat(w[o * inFeatures + k]);
+                maxErr = Math.max(maxErr, Math.abs(out[i * outFeatures + o] - sum) / Math.sqrt(inFeatures));
+            }
+        }
+        // Exact bf16 products, fp32 sums: error ~ 1e-7 * sqrt(inFeatures) per unit of |sum| (sums grow like sqrt(inFeatures)).
+        assertTrue(maxErr < 1e-4, "max |Δ| / sqrt(inFeatures) " + maxErr);
+    }
+
     /** One (row, head) of attention, the textbook way: scores, softmax, weighted sum, in double. */
     static double[] naiveAttention(float[] query, short[] keyCache, short[] valueCache, int row, int head, int numVisible,
                                    int[] blockTables, int tableOffset, int numHeads, int numKvHeads, int headSize, int blockSize, float scale) {
