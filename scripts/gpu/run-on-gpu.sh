@@ -6,6 +6,7 @@
 #   junit/TEST-junit-jupiter.xml
 #   benchmark.txt        decode speed, copy bandwidth, HBM bound
 #   nvidia-smi.txt       the device as found
+#   ncu-cublas.csv, ncu-gemv.csv   with PROFILE=1: per-kernel GPU time of one eager decode step
 # Exit status: JUnit's (0 when every test passed).
 #
 #   bash run-on-gpu.sh OUT_DIR [decodeSteps]
@@ -25,10 +26,18 @@ jvm=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Dpag
 
 "$java" "${jvm[@]}" -jar "$here/junit/junit-platform-console-standalone.jar" execute \
   --class-path "$cp" --scan-class-path "$here/test-classes/backend-cuda:$here/test-classes/conformance" \
-  --include-tag gpu --details=tree --disable-banner --disable-ansi-colors \
+  --include-tag gpu --exclude-engine junit-vintage --exclude-engine junit-platform-suite --details=tree --disable-banner --disable-ansi-colors \
   --reports-dir "$out/junit" 2>&1 | tee "$out/gpu-tests.log"
 status=${PIPESTATUS[0]}
 
 "$java" "${jvm[@]}" -cp "$cp" dev.pagoda.backend.cuda.CudaDecodeBenchmark "$steps" 2>&1 | tee "$out/benchmark.txt"
+# Per-kernel GPU time of one eager decode step (Nsight Compute, where installed): 24 steps of decode,
+# one step in the middle profiled (~220 launches a step, after a prefill of as many).
+if [ "${PROFILE:-0}" = 1 ] && command -v ncu >/dev/null; then
+  for mode in cublas gemv; do
+    ncu --metrics gpu__time_duration.sum --launch-skip 3500 --launch-count 240 --csv \
+      "$java" "${jvm[@]}" -cp "$cp" dev.pagoda.backend.cuda.CudaDecodeBenchmark 24 eager-only "$mode" > "$out/ncu-$mode.csv" 2>&1
+  done
+fi
 rm -rf "$jre"
 exit "$status"

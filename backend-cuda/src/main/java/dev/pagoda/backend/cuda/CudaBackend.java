@@ -77,6 +77,19 @@ public final class CudaBackend implements ComputeBackend {
         decodeGraphs.close(); // captured with the other choice
     }
 
+    /**
+     * Where a graph decode step's host time went (pack, upload, launch, wait for the GPU, download,
+     * select rows; µs per step) and the GPU time of replaying the batch-1 graph back to back.
+     */
+    public String graphStepProfile() {
+        long[] p = decodeGraphs.phaseNanos.clone();
+        double n = Math.max(1, decodeGraphs.profiledSteps);
+        java.util.Arrays.fill(decodeGraphs.phaseNanos, 0);
+        decodeGraphs.profiledSteps = 0;
+        return String.format("graph step host µs: pack %.0f, upload %.0f, launch %.0f, wait %.0f, download %.0f, select %.0f; GPU replay of the batch-1 graph: %.3f ms",
+                p[0] / n / 1e3, p[1] / n / 1e3, p[2] / n / 1e3, p[3] / n / 1e3, p[4] / n / 1e3, p[5] / n / 1e3, decodeGraphs.replayMillis(1, 50));
+    }
+
     /** "graphs: N steps (K sizes captured), eager: M steps" — which path the forward passes took. */
     public String pathStatistics() {
         return "graphs: " + graphSteps + " steps (" + (decodeGraphs == null ? 0 : decodeGraphs.numCaptured())

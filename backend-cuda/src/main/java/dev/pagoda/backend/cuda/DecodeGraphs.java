@@ -44,6 +44,9 @@ final class DecodeGraphs {
     private DeviceBuffer ints;
     private CudaKvCache capturedFor;
     private int blockTableStride;
+    /** Host nanoseconds spent per phase of {@link #forward}, summed: pack, upload, launch, wait, download, select. */
+    final long[] phaseNanos = new long[6];
+    long profiledSteps;
 
     DecodeGraphs(CudaContext cuda, CudaForwardPass pass) {
         this.cuda = cuda;
@@ -64,6 +67,7 @@ final class DecodeGraphs {
     Logits forward(ForwardBatch b, CudaKvCache cache) {
         if (cache != capturedFor) reset(cache);
         int numSeqs = b.numSeqs(), size = paddedSize(numSeqs), vocab = pass.config.vocabSize();
+        long t0 = System.nanoTime();
 
         int[] packed = new int[BLOCK_TABLES + size * blockTableStride];
         for (int s = 0; s < size; s++) {
@@ -80,17 +84,43 @@ final class DecodeGraphs {
             }
         }
         packed[QUERY_START_LOC + size] = size;
+        long t1 = System.nanoTime();
         cuda.copyToDevice(ints, 0, Pointer.to(packed), packed.length * 4L);
+        long t2 = System.nanoTime();
 
         CUgraphExec exec = execs.computeIfAbsent(size, k -> capture(k, cache));
         cuGraphLaunch(exec, cuda.stream);
+        long t3 = System.nanoTime();
         cuda.synchronize();
+        long t4 = System.nanoTime();
         float[] rows = new float[numSeqs * vocab]; // [numSeqs, vocabSize]: row s is sequence s's only token
         cuda.copyToHost(rows, ws.logits, 0);
+        long t5 = System.nanoTime();
         int numLogits = b.logitsIndices().length;
         float[] logits = new float[numLogits * vocab];
         for (int i = 0; i < numLogits; i++) System.arraycopy(rows, b.logitsIndices()[i] * vocab, logits, i * vocab, vocab);
+        long t6 = System.nanoTime();
+        long[] t = {t0, t1, t2, t3, t4, t5, t6};
+        for (int i = 0; i < 6; i++) phaseNanos[i] += t[i + 1] - t[i];
+        profiledSteps++;
         return new Logits(numLogits, vocab, logits);
+    }
+
+    /** GPU time of replaying the graph of {@code size} (already captured) {@code repeats} times back to back, ms per replay. */
+    double replayMillis(int size, int repeats) {
+        CUgraphExec exec = execs.get(size);
+        jcuda.driver.CUevent start = new jcuda.driver.CUevent(), stop = new jcuda.driver.CUevent();
+        cuEventCreate(start, 0);
+        cuEventCreate(stop, 0);
+        cuEventRecord(start, cuda.stream);
+        for (int i = 0; i < repeats; i++) cuGraphLaunch(exec, cuda.stream);
+        cuEventRecord(stop, cuda.stream);
+        cuEventSynchronize(stop);
+        float[] ms = new float[1];
+        cuEventElapsedTime(ms, start, stop);
+        cuEventDestroy(start);
+        cuEventDestroy(stop);
+        return ms[0] / repeats;
     }
 
     /** Number of graphs captured so far. */

@@ -30,6 +30,12 @@ public final class CudaDecodeBenchmark {
             backend.loadModel(config, weights);
             System.out.printf("device: %s%nmodel: Qwen2.5-0.5B-shaped, dummy bf16 weights, loaded in %.1f s%n",
                     backend.describeDevice(), (System.nanoTime() - t0) / 1e9);
+            if (args.length > 1 && args[1].equals("eager-only")) { // for a kernel profiler: nothing but eager decode steps
+                backend.setCudaGraphs(false);
+                backend.setGemv(args.length > 2 && args[2].equals("gemv"));
+                decode(backend, steps, "eager, for the profiler");
+                return;
+            }
             double bandwidth = backend.measureCopyBandwidth(1L << 30, 20);
             System.out.printf("copy kernel bandwidth: %.0f GB/s (read + write, 1 GiB buffers, median of 20)%n", bandwidth / 1e9);
 
@@ -45,6 +51,7 @@ public final class CudaDecodeBenchmark {
                     backend.setCudaGraphs(graphs);
                     double medianMs = decode(backend, steps, (graphs ? "CUDA graphs" : "eager") + ", linear layers by " + (gemv ? "Gemv.cu" : "cuBLAS"));
                     System.out.printf("  → %.0f%% of the HBM bound%n", 100 * boundMs / medianMs);
+                    if (graphs) System.out.println("  " + backend.graphStepProfile());
                 }
             }
             System.out.println(backend.pathStatistics());
