@@ -6,6 +6,7 @@
 #include "Common.cuh"
 
 #define MAX_ROWS 8
+#define UNROLL 4
 
 // grid: (ceil(outFeatures / warpsPerBlock)), block: 256 threads (8 warps), one warp per output feature
 // requires inFeatures % 8 == 0 and 16-byte aligned rows (Gemv.java checks)
@@ -24,21 +25,32 @@ extern "C" __global__ void gemv_bf16(
     float acc[MAX_ROWS];
     #pragma unroll
     for (int m = 0; m < MAX_ROWS; m++) acc[m] = 0.0f;
-    for (int c = lane; c < chunks; c += 32) {
-        uint4 wv = w[c];
-        const __nv_bfloat162* w2 = reinterpret_cast<const __nv_bfloat162*>(&wv);
-        float2 wf[4];
+    // UNROLL loads in flight per lane before any is used: streaming is bound by memory latency.
+    for (int c0 = lane; c0 < chunks; c0 += 32 * UNROLL) {
+        uint4 wv[UNROLL];
         #pragma unroll
-        for (int i = 0; i < 4; i++) wf[i] = __bfloat1622float2(w2[i]);
+        for (int u = 0; u < UNROLL; u++) {
+            int c = c0 + 32 * u;
+            wv[u] = c < chunks ? w[c] : make_uint4(0, 0, 0, 0);
+        }
         #pragma unroll
-        for (int m = 0; m < MAX_ROWS; m++) {
-            if (m < numRows) {
-                uint4 xv = reinterpret_cast<const uint4*>(x + (long long) m * inFeatures)[c];
-                const __nv_bfloat162* x2 = reinterpret_cast<const __nv_bfloat162*>(&xv);
-                #pragma unroll
-                for (int i = 0; i < 4; i++) {
-                    float2 xf = __bfloat1622float2(x2[i]);
-                    acc[m] += wf[i].x * xf.x + wf[i].y * xf.y;
+        for (int u = 0; u < UNROLL; u++) {
+            int c = c0 + 32 * u;
+            if (c >= chunks) break;
+            const __nv_bfloat162* w2 = reinterpret_cast<const __nv_bfloat162*>(&wv[u]);
+            float2 wf[4];
+            #pragma unroll
+            for (int i = 0; i < 4; i++) wf[i] = __bfloat1622float2(w2[i]);
+            #pragma unroll
+            for (int m = 0; m < MAX_ROWS; m++) {
+                if (m < numRows) {
+                    uint4 xv = reinterpret_cast<const uint4*>(x + (long long) m * inFeatures)[c];
+                    const __nv_bfloat162* x2 = reinterpret_cast<const __nv_bfloat162*>(&xv);
+                    #pragma unroll
+                    for (int i = 0; i < 4; i++) {
+                        float2 xf = __bfloat1622float2(x2[i]);
+                        acc[m] += wf[i].x * xf.x + wf[i].y * xf.y;
+                    }
                 }
             }
         }

@@ -23,18 +23,25 @@
 //
 // Grouped-query attention: query head h reads kv-head h / (numHeads / numKvHeads).
 //
-// One block of 128 threads per (query row, head). The visible positions are taken in tiles of
+// One block of 256 threads per (query row, head). The visible positions are taken in tiles of
 // TILE: scores of a tile in shared memory, then an online softmax (running maximum and sum, earlier
 // partial sums rescaled when the maximum grows), so any sequence length fits in fixed shared memory
-// and a CUDA graph can replay the kernel whatever seqLens are. A split-K decode variant for long
-// contexts (several blocks per row, then a reduction) is the next step.
+// and a CUDA graph can replay the kernel whatever seqLens are.
+//
+// Work split: a "group" of G = headSize / 8 lanes handles one position at a time, each lane 8
+// consecutive elements (one 16-byte load of bf16); a warp holds 32 / G groups, the block 8 warps,
+// so 256 / G positions are in flight at once (32 for headSize 64) rather than one after another:
+// decode is bound by the latency of these loads, not by arithmetic. Each group keeps partial
+// output sums over the positions it visited; they are added up at the end.
+// A split-K decode variant (several blocks per row for long contexts) is the next step.
 #include "Common.cuh"
 
-#define TILE 256             // positions scored per round (shared memory: TILE floats)
-#define MAX_D_PER_THREAD 4   // output elements per thread: headSize <= 4 * blockDim.x
+#define TILE 256      // positions scored per round (shared memory: TILE floats)
+#define THREADS 256   // 8 warps
 
-// grid: (numTokens, numHeads), block: 128 threads (4 warps)
-// dynamic shared memory: (headSize + TILE) floats
+// grid: (numTokens, numHeads), block: THREADS
+// dynamic shared memory: (TILE + THREADS * 8) floats
+// headSize: a power of two from 8 to 256 (PagedAttention.java checks)
 extern "C" __global__ void paged_attention(
         __nv_bfloat16* __restrict__ out,              // [numTokens, numHeads, headSize] written, o_proj's input
         const float* __restrict__ query,              // [numTokens, numHeads, headSize] RoPE applied
@@ -51,11 +58,16 @@ extern "C" __global__ void paged_attention(
         int blockSize,
         float scale) {                                // multiplier of q · k, usually 1 / sqrt(headSize)
     extern __shared__ float shared[];
-    float* q = shared;                 // [headSize]
-    float* scores = shared + headSize; // [TILE]
+    float* scores = shared;           // [TILE]
+    float* partial = shared + TILE;   // [numGroups, headSize] each group's output sums, at the end
     __shared__ float scratch[32];
     int row = blockIdx.x, head = blockIdx.y;
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, numWarps = blockDim.x >> 5;
+    int G = headSize / 8;                      // lanes per group
+    int groupsPerWarp = 32 / G;
+    int groupInWarp = lane / G, laneInGroup = lane % G;
+    int group = warp * groupsPerWarp + groupInWarp, numGroups = numWarps * groupsPerWarp;
+    int d0 = laneInGroup * 8;                  // this lane's 8 elements: d0 ..< d0 + 8
 
     // Which sequence owns this row: the last s with queryStartLoc[s] <= row (binary search).
     int lo = 0, hi = numSeqs - 1;
@@ -71,28 +83,38 @@ extern "C" __global__ void paged_attention(
     const int* blockTable = blockTables + (long long) seq * maxNumBlocksPerSeq;
     int kvHead = head / (numHeads / numKvHeads);
 
-    const float* qRow = query + ((long long) row * numHeads + head) * headSize;
-    for (int d = threadIdx.x; d < headSize; d += blockDim.x) q[d] = qRow[d];
-    __syncthreads();
+    float q[8]; // this lane's elements of the query
+    const float* qRow = query + ((long long) row * numHeads + head) * headSize + d0;
+    #pragma unroll
+    for (int i = 0; i < 8; i++) q[i] = qRow[i];
 
-    float acc[MAX_D_PER_THREAD]; // output element threadIdx.x + k * blockDim.x, not yet divided by the sum
-    for (int k = 0; k < MAX_D_PER_THREAD; k++) acc[k] = 0.0f;
+    float acc[8]; // output elements d0 ..< d0 + 8 over this group's positions, not yet divided by the sum
+    #pragma unroll
+    for (int i = 0; i < 8; i++) acc[i] = 0.0f;
     float runningMax = -INFINITY, runningSum = 0.0f;
 
     for (int tileStart = 0; tileStart < numVisible; tileStart += TILE) {
         int tileLen = min(TILE, numVisible - tileStart);
 
-        // 1. Scores: q · k_j * scale for the tile's positions j, one warp per position, keys found
-        //    through the block table.
-        for (int t = warp; t < tileLen; t += numWarps) {
-            int j = tileStart + t;
-            int physicalBlock = blockTable[j / blockSize];
-            long long slot = (long long) physicalBlock * blockSize + j % blockSize;
-            const __nv_bfloat16* k = keyCache + (slot * numKvHeads + kvHead) * headSize;
+        // 1. Scores: q · k_j * scale for the tile's positions j, one group per position, keys found
+        //    through the block table. (The loop bound is the warp's, so that every lane shuffles.)
+        for (int t0 = warp * groupsPerWarp; t0 < tileLen; t0 += numGroups) {
+            int t = t0 + groupInWarp;
             float dot = 0.0f;
-            for (int d = lane; d < headSize; d += 32) dot += q[d] * __bfloat162float(k[d]);
-            dot = pagoda::warpSum(dot);
-            if (lane == 0) scores[t] = dot * scale;
+            if (t < tileLen) {
+                int j = tileStart + t;
+                int physicalBlock = blockTable[j / blockSize];
+                long long slot = (long long) physicalBlock * blockSize + j % blockSize;
+                uint4 raw = *reinterpret_cast<const uint4*>(keyCache + (slot * numKvHeads + kvHead) * headSize + d0);
+                const __nv_bfloat162* k2 = reinterpret_cast<const __nv_bfloat162*>(&raw);
+                #pragma unroll
+                for (int i = 0; i < 4; i++) {
+                    float2 k = __bfloat1622float2(k2[i]);
+                    dot += q[2 * i] * k.x + q[2 * i + 1] * k.y;
+                }
+            }
+            for (int o = G / 2; o > 0; o >>= 1) dot += __shfl_xor_sync(0xffffffffu, dot, o);
+            if (t < tileLen && laneInGroup == 0) scores[t] = dot * scale;
         }
         __syncthreads();
 
@@ -111,29 +133,35 @@ extern "C" __global__ void paged_attention(
         runningSum = runningSum * correction + pagoda::blockSum(localSum, scratch); // its barriers publish scores
         runningMax = newMax;
 
-        // 3. Output: the weighted sum of values, in position order; thread d owns output element d.
+        // 3. Output: each group adds weight * value of its positions to its partial sums.
         #pragma unroll
-        for (int k = 0; k < MAX_D_PER_THREAD; k++) {
-            int d = threadIdx.x + k * blockDim.x;
-            if (d < headSize) {
-                float a = acc[k] * correction;
-                for (int t = 0; t < tileLen; t++) {
-                    int j = tileStart + t;
-                    int physicalBlock = blockTable[j / blockSize];
-                    long long slot = (long long) physicalBlock * blockSize + j % blockSize;
-                    a += scores[t] * __bfloat162float(valueCache[(slot * numKvHeads + kvHead) * headSize + d]);
-                }
-                acc[k] = a;
+        for (int i = 0; i < 8; i++) acc[i] *= correction;
+        for (int t = group; t < tileLen; t += numGroups) {
+            int j = tileStart + t;
+            int physicalBlock = blockTable[j / blockSize];
+            long long slot = (long long) physicalBlock * blockSize + j % blockSize;
+            uint4 raw = *reinterpret_cast<const uint4*>(valueCache + (slot * numKvHeads + kvHead) * headSize + d0);
+            const __nv_bfloat162* v2 = reinterpret_cast<const __nv_bfloat162*>(&raw);
+            float p = scores[t];
+            #pragma unroll
+            for (int i = 0; i < 4; i++) {
+                float2 v = __bfloat1622float2(v2[i]);
+                acc[2 * i] += p * v.x;
+                acc[2 * i + 1] += p * v.y;
             }
         }
         __syncthreads(); // every thread is done with this tile's scores before the next overwrites them
     }
 
+    // The groups' partial sums, added up; divided by the softmax's sum.
+    #pragma unroll
+    for (int i = 0; i < 8; i++) partial[group * headSize + d0 + i] = acc[i];
+    __syncthreads();
     __nv_bfloat16* outRow = out + ((long long) row * numHeads + head) * headSize;
     float inverseSum = 1.0f / runningSum;
-    #pragma unroll
-    for (int k = 0; k < MAX_D_PER_THREAD; k++) {
-        int d = threadIdx.x + k * blockDim.x;
-        if (d < headSize) outRow[d] = __float2bfloat16(acc[k] * inverseSum);
+    for (int d = threadIdx.x; d < headSize; d += blockDim.x) {
+        float sum = 0.0f;
+        for (int g = 0; g < numGroups; g++) sum += partial[g * headSize + d];
+        outRow[d] = __float2bfloat16(sum * inverseSum);
     }
 }

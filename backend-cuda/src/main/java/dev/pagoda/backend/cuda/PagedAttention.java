@@ -10,15 +10,14 @@ import jcuda.driver.CUfunction;
  *   position 5 → logical block 5 / 4 = 1 → physical block blockTable[1] = 2,
  *                offset 5 % 4 = 1 → slot 2 * 4 + 1 = 9.
  * </pre>
- * One block of 128 threads per (query row, head), positions taken in tiles of {@value #TILE} with an
- * online softmax, so shared memory does not depend on the sequence length (and a CUDA graph can
+ * One block of 256 threads per (query row, head), positions taken in tiles of {@value #TILE} with an
+ * online softmax, several positions in flight at once (a group of headSize / 8 lanes each), so shared memory does not depend on the sequence length (and a CUDA graph can
  * replay the launch for any {@code seqLens}). Decode (queryLen 1) and prefill (queryLen &gt; 1, with
  * or without cached context) are the same kernel.
  */
 final class PagedAttention {
-    static final int THREADS = 128;
-    static final int TILE = 256;            // as in PagedAttention.cu
-    static final int MAX_D_PER_THREAD = 4;  // as in PagedAttention.cu
+    static final int THREADS = 256; // as in PagedAttention.cu
+    static final int TILE = 256;    // as in PagedAttention.cu
     private final CudaContext cuda;
     private final CUfunction pagedAttention;
 
@@ -39,10 +38,10 @@ final class PagedAttention {
     void forward(long out, long query, long keyCache, long valueCache, long queryStartLoc, long seqLens, long blockTables,
                  int maxNumBlocksPerSeq, int numTokens, int numSeqs, int numHeads, int numKvHeads, int headSize, int blockSize,
                  float scale) {
-        if (headSize > MAX_D_PER_THREAD * THREADS) {
-            throw new IllegalArgumentException("CUDA paged attention: head size " + headSize + " > " + MAX_D_PER_THREAD * THREADS);
+        if (headSize < 8 || headSize > 256 || Integer.bitCount(headSize) != 1) {
+            throw new IllegalArgumentException("CUDA paged attention: head size " + headSize + " is not a power of two from 8 to 256");
         }
-        cuda.launch(pagedAttention, numTokens, numHeads, THREADS, (headSize + TILE) * Float.BYTES,
+        cuda.launch(pagedAttention, numTokens, numHeads, THREADS, (TILE + THREADS * 8) * Float.BYTES,
                 out, query, keyCache, valueCache, queryStartLoc, seqLens, blockTables,
                 maxNumBlocksPerSeq, numSeqs, numHeads, numKvHeads, headSize, blockSize, scale);
     }

@@ -41,7 +41,6 @@ public final class CudaDecodeBenchmark {
 
             System.out.printf("host cost of one eager cuLaunchKernel through JCuda: %.1f µs (a tiny kernel, 5000 back to back)%n", launchMicros());
 
-            linearShapes(config);
             long weightBytes = backend.weightBytesPerToken();
             double boundMs = weightBytes / bandwidth * 1e3; // a step reads each weight once: bytes ÷ bandwidth (bytes moved per second)
             System.out.printf("weights read per token: %.1f MB → HBM bound %.3f ms/token (%.0f tok/s)%n", weightBytes / 1e6, boundMs, 1e3 / boundMs);
@@ -82,54 +81,6 @@ public final class CudaDecodeBenchmark {
         System.out.printf("decode (%s): %d steps, median %.3f ms/token = %.0f tok/s (p10 %.3f, p90 %.3f ms; the first step, with any capture, %.1f ms), logits of the row copied to host each step%n",
                 label, steps, medianMs, 1e3 / medianMs, sorted[steps / 10] / 1e6, sorted[steps * 9 / 10] / 1e6, stepNanos[0] / 1e6);
         return medianMs;
-    }
-
-    /** GPU time (CUDA events, median of 50) of one decode-step linear layer of each shape, cuBLAS vs Gemv.cu, at 1 row. */
-    static void linearShapes(ModelConfig c) {
-        int h = c.hiddenSize();
-        int[][] shapes = {{c.qSize() + 2 * c.kvSize(), h}, {h, c.qSize()}, {2 * c.intermediateSize(), h}, {h, c.intermediateSize()}, {c.vocabSize(), h}};
-        String[] names = {"qkv", "o_proj", "gate_up", "down", "lm_head"};
-        try (CudaContext cuda = new CudaContext(); Cublas cublas = new Cublas(CudaContext.rawAddress(cuda.stream))) {
-            Gemv gemv = new Gemv(cuda);
-            for (int i = 0; i < shapes.length; i++) {
-                int n = shapes[i][0], k = shapes[i][1];
-                DeviceBuffer w = cuda.allocate((long) n * k * 2), x = cuda.allocate((long) k * 2), out = cuda.allocate((long) n * 4);
-                jcuda.driver.JCudaDriver.cuMemsetD16(w.pointer(), (short) 0x3c23, (long) n * k); // bf16 0.00995, not zeros
-                jcuda.driver.JCudaDriver.cuMemsetD16(x.pointer(), (short) 0x3f80, k);
-                double[] us = new double[2];
-                for (int which = 0; which < 2; which++) {
-                    final int wh = which;
-                    Runnable op = () -> {
-                        if (wh == 0) cublas.linear(out.address(), Cublas.CUDA_R_32F, x.address(), w.address(), 1, n, k);
-                        else gemv.linear(out.address(), x.address(), w.address(), 1, n, k);
-                    };
-                    us[which] = eventMicros(cuda, op, 50);
-                }
-                System.out.printf("  %-8s [%6d, %5d] bf16 %6.1f MB: cuBLAS %7.1f µs (%5.0f GB/s)   Gemv.cu %7.1f µs (%5.0f GB/s)%n",
-                        names[i], n, k, n * k * 2 / 1e6, us[0], n * k * 2 / us[0] / 1e3, us[1], n * k * 2 / us[1] / 1e3);
-                cuda.free(w);
-                cuda.free(x);
-                cuda.free(out);
-            }
-        }
-    }
-
-    static double eventMicros(CudaContext cuda, Runnable op, int repeats) {
-        jcuda.driver.CUevent start = new jcuda.driver.CUevent(), stop = new jcuda.driver.CUevent();
-        jcuda.driver.JCudaDriver.cuEventCreate(start, 0);
-        jcuda.driver.JCudaDriver.cuEventCreate(stop, 0);
-        double[] t = new double[repeats];
-        for (int r = -3; r < repeats; r++) {
-            jcuda.driver.JCudaDriver.cuEventRecord(start, cuda.stream);
-            op.run();
-            jcuda.driver.JCudaDriver.cuEventRecord(stop, cuda.stream);
-            jcuda.driver.JCudaDriver.cuEventSynchronize(stop);
-            float[] ms = new float[1];
-            jcuda.driver.JCudaDriver.cuEventElapsedTime(ms, start, stop);
-            if (r >= 0) t[r] = ms[0] * 1e3;
-        }
-        Arrays.sort(t);
-        return t[repeats / 2];
     }
 
     /** Host time per launch of a trivial kernel, launched back to back, then one synchronize. */
