@@ -25,8 +25,11 @@ final class CudaForwardPass {
     private final PagedAttention pagedAttention;
     private final Activation activation;
     private final Gemv gemv;
-    /** Decode-sized linear layers (≤ 8 rows) through {@link Gemv} instead of cuBLAS ({@code -Dpagoda.cuda.gemv=false} turns it off). */
-    boolean useGemv = !"false".equals(System.getProperty("pagoda.cuda.gemv"));
+    /**
+     * Decode-sized linear layers (≤ 8 rows) through {@link Gemv} instead of cuBLAS; off by default
+     * ({@code -Dpagoda.cuda.gemv=true} turns it on): cuBLAS's kernels measured faster (docs/benchmarks-cuda.md).
+     */
+    boolean useGemv = "true".equals(System.getProperty("pagoda.cuda.gemv"));
     private final DeviceBuffer invFreq; // [headDim / 2] fp32
     private final float eps;
     private final float attnScale;      // 1 / sqrt(headDim)

@@ -44,6 +44,9 @@ final class DecodeGraphs {
     private DeviceBuffer ints;
     private CudaKvCache capturedFor;
     private int blockTableStride;
+    private Pointer pinned;              // page-locked host memory the logits are copied into (a fast DMA)
+    private java.nio.FloatBuffer pinnedFloats;
+    private long pinnedBytes;
     /** Host nanoseconds spent per phase of {@link #forward}, summed: pack, upload, launch, wait, download, select. */
     final long[] phaseNanos = new long[6];
     long profiledSteps;
@@ -93,12 +96,19 @@ final class DecodeGraphs {
         long t3 = System.nanoTime();
         cuda.synchronize();
         long t4 = System.nanoTime();
-        float[] rows = new float[numSeqs * vocab]; // [numSeqs, vocabSize]: row s is sequence s's only token
-        cuda.copyToHost(rows, ws.logits, 0);
+        long bytes = (long) numSeqs * vocab * Float.BYTES; // [numSeqs, vocabSize]: row s is sequence s's only token
+        if (pinnedBytes < bytes) {
+            if (pinned != null) cuMemFreeHost(pinned);
+            pinned = new Pointer();
+            cuMemAllocHost(pinned, bytes);
+            pinnedFloats = pinned.getByteBuffer(0, bytes).order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+            pinnedBytes = bytes;
+        }
+        cuMemcpyDtoH(pinned, ws.logits.pointer(), bytes);
         long t5 = System.nanoTime();
         int numLogits = b.logitsIndices().length;
         float[] logits = new float[numLogits * vocab];
-        for (int i = 0; i < numLogits; i++) System.arraycopy(rows, b.logitsIndices()[i] * vocab, logits, i * vocab, vocab);
+        for (int i = 0; i < numLogits; i++) pinnedFloats.get(b.logitsIndices()[i] * vocab, logits, i * vocab, vocab);
         long t6 = System.nanoTime();
         long[] t = {t0, t1, t2, t3, t4, t5, t6};
         for (int i = 0; i < 6; i++) phaseNanos[i] += t[i + 1] - t[i];
@@ -180,7 +190,15 @@ final class DecodeGraphs {
         graphs.clear();
     }
 
+    /** Drops the captured graphs (they are captured again when next needed). */
+    void dropGraphs() {
+        destroyGraphs();
+    }
+
     void close() {
         destroyGraphs();
+        if (pinned != null) cuMemFreeHost(pinned);
+        pinned = null;
+        pinnedBytes = 0;
     }
 }

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Decode through CUDA graphs gives the logits of eager launches and of the CPU: stories260K, five
  * sequences of different lengths prefilled in one mixed batch, then batched decode steps of 5
- * sequences (padded to the graph of 8), then of 3 (graph of 4), then 1, with scattered block tables.
+ * sequences (padded to the graph of 8), then of 3 (graph of 4), then 1, with scattered block tables;
+ * with the linear layers through cuBLAS and through Gemv.cu.
  */
 @Tag("gpu")
 class CudaGraphDecodeTest {
@@ -34,14 +35,17 @@ class CudaGraphDecodeTest {
         try (LoadedModel model = ModelLoader.load(Fixtures.stories260k(), LoadFormat.SAFETENSORS);
              ComputeBackend cpu = ComputeBackends.create("cpu", BackendOptions.defaults());
              CudaBackend eager = (CudaBackend) ComputeBackends.create("cuda", BackendOptions.defaults());
-             CudaBackend graphs = (CudaBackend) ComputeBackends.create("cuda", BackendOptions.defaults())) {
-            eager.setCudaGraphs(false);
-            graphs.setCudaGraphs(true);
-            ComputeBackend[] all = {cpu, eager, graphs};
+             CudaBackend graphs = (CudaBackend) ComputeBackends.create("cuda", BackendOptions.defaults());
+             CudaBackend gemvGraphs = (CudaBackend) ComputeBackends.create("cuda", BackendOptions.defaults())) {
+            ComputeBackend[] all = {cpu, eager, graphs, gemvGraphs};
             for (ComputeBackend b : all) {
                 b.loadModel(model.config(), model.weights());
                 b.allocateKvCache(numBlocks, blockSize);
             }
+            eager.setCudaGraphs(false);
+            graphs.setCudaGraphs(true);
+            gemvGraphs.setCudaGraphs(true);
+            gemvGraphs.setGemv(true); // decode's linear layers through Gemv.cu instead of cuBLAS
             int vocab = model.config().vocabSize();
             int[] lens = new int[promptLens.length];
             Arrays.fill(lens, maxLen);
@@ -69,8 +73,13 @@ class CudaGraphDecodeTest {
         }
     }
 
-    private static void compare(ComputeBackend[] cpuEagerGraphs, ForwardBatch batch, String what) {
-        Logits cpu = cpuEagerGraphs[0].forward(batch), eager = cpuEagerGraphs[1].forward(batch), graphs = cpuEagerGraphs[2].forward(batch);
+    /** Backends [cpu, eager, graphs, graphs with Gemv.cu]: each GPU path against eager and the CPU. */
+    private static void compare(ComputeBackend[] backends, ForwardBatch batch, String what) {
+        Logits cpu = backends[0].forward(batch), eager = backends[1].forward(batch);
+        for (int i = 2; i < backends.length; i++) compare(cpu, eager, backends[i].forward(batch), batch, what + " (backend " + i + ")");
+    }
+
+    private static void compare(Logits cpu, Logits eager, Logits graphs, ForwardBatch batch, String what) {
         assertEquals(batch.logitsIndices().length, graphs.numRows(), what);
         for (int r = 0; r < cpu.numRows(); r++) {
             LogitComparison vsEager = LogitComparison.of(graphs.row(r), eager.row(r));
