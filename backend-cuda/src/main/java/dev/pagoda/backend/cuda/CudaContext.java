@@ -15,7 +15,6 @@ import jcuda.driver.CUdevice;
 import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUfunction;
-import jcuda.driver.CUfunction_attribute;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUstream;
 import jcuda.driver.JCudaDriver;
@@ -187,14 +186,6 @@ final class CudaContext implements AutoCloseable {
         CUfunction f = new CUfunction();
         cuModuleGetFunction(f, module, name);
         return f;
-    }
-
-    /** Lets {@code f} use up to the device's opt-in limit of dynamic shared memory; returns that limit in bytes. */
-    int allowLargeSharedMemory(CUfunction f, int staticBytes) {
-        int optIn = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN);
-        int dynamic = optIn - staticBytes;
-        cuFuncSetAttribute(f, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, dynamic);
-        return dynamic;
     }
 
     /**
