@@ -35,6 +35,8 @@ import java.lang.foreign.MemorySegment;
  * <p>Work is split across threads by (sequence, head); within one, every query row is computed
  * in the same order whatever else is in the batch: scores in position order, a softmax, then the
  * values summed in position order.
+ *
+ * <p>See also backend-cuda's PagedAttention.cu, the GPU twin (same names, same worked example).
  */
 final class PagedAttention {
     private PagedAttention() {}

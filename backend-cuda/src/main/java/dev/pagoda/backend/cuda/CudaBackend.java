@@ -1,0 +1,159 @@
+package dev.pagoda.backend.cuda;
+
+import dev.pagoda.engine.backend.BackendOptions;
+import dev.pagoda.engine.backend.ComputeBackend;
+import dev.pagoda.engine.backend.ForwardBatch;
+import dev.pagoda.engine.backend.Logits;
+import dev.pagoda.engine.model.ModelConfig;
+import dev.pagoda.engine.model.ModelWeights;
+
+/**
+ * The CUDA backend: weights in bf16 on device 0, the paged KV cache in bf16 in the layout both
+ * backends share, kernels compiled from the .cu files beside their launchers (PTX in the jar),
+ * linear layers through cuBLAS (bf16 × bf16, fp32 accumulation). Checked against the CPU reference
+ * by conformance/…/cuda.
+ *
+ * <p>Decode steps (one new token per sequence, up to 256 sequences) replay a CUDA graph per padded
+ * batch size ({@link DecodeGraphs}); everything else launches eagerly. Sampling on the device and
+ * the memory plan are the next steps.
+ */
+public final class CudaBackend implements ComputeBackend {
+    private final CudaContext cuda;
+    private final Cublas cublas;
+    private ModelConfig config;
+    private CudaWeights weights;
+    private CudaForwardPass forwardPass;
+    private DecodeGraphs decodeGraphs;
+    private CudaKvCache cache;
+    private boolean useCudaGraphs = !"false".equals(System.getProperty("pagoda.cuda.graphs"));
+    private long graphSteps, eagerSteps;
+
+    public CudaBackend(BackendOptions options) {
+        this.cuda = new CudaContext();
+        Cublas b;
+        try {
+            b = new Cublas(CudaContext.rawAddress(cuda.stream));
+        } catch (RuntimeException | Error e) {
+            cuda.close();
+            throw e;
+        }
+        this.cublas = b;
+        // cuBLAS's own workspace, fixed, so that a CUDA graph capture never makes it allocate.
+        long workspaceBytes = 32L << 20;
+        cublas.setWorkspace(cuda.allocate(workspaceBytes).address(), workspaceBytes);
+    }
+
+    @Override
+    public String name() {
+        return "cuda";
+    }
+
+    /** e.g. "NVIDIA H100 80GB HBM3 (sm_90), cuBLAS /usr/local/cuda/lib64/libcublas.so.13". */
+    public String describeDevice() {
+        return cuda.deviceName + " (sm_" + cuda.computeCapability + "), cuBLAS " + cublas.library();
+    }
+
+    @Override
+    public void loadModel(ModelConfig config, ModelWeights weights) {
+        cuda.makeCurrent();
+        this.config = config;
+        this.weights = CudaWeights.upload(cuda, config, weights);
+        this.forwardPass = new CudaForwardPass(config, cuda, cublas, this.weights);
+        this.decodeGraphs = new DecodeGraphs(cuda, forwardPass);
+    }
+
+    /**
+     * Whether decode steps replay CUDA graphs (the default; {@code -Dpagoda.cuda.graphs=false} turns
+     * them off) or launch every kernel eagerly.
+     */
+    public void setCudaGraphs(boolean enabled) {
+        this.useCudaGraphs = enabled;
+    }
+
+    /**
+     * Whether decode-sized linear layers use the weight-streaming Gemv.cu kernel or cuBLAS (the
+     * default: its kernels measured faster at batch 1 on the H100). Drops captured graphs.
+     */
+    public void setGemv(boolean enabled) {
+        requireModel();
+        forwardPass.useGemv = enabled;
+        decodeGraphs.dropGraphs(); // captured with the other choice
+    }
+
+    /**
+     * Where a graph decode step's host time went (pack, upload, launch, wait for the GPU, download,
+     * select rows; µs per step) and the GPU time of replaying the batch-1 graph back to back.
+     */
+    public String graphStepProfile() {
+        long[] p = decodeGraphs.phaseNanos.clone();
+        double n = Math.max(1, decodeGraphs.profiledSteps);
+        java.util.Arrays.fill(decodeGraphs.phaseNanos, 0);
+        decodeGraphs.profiledSteps = 0;
+        return String.format("graph step host µs: pack %.0f, upload %.0f, launch %.0f, wait %.0f, download %.0f, select %.0f; GPU replay of the batch-1 graph: %.3f ms",
+                p[0] / n / 1e3, p[1] / n / 1e3, p[2] / n / 1e3, p[3] / n / 1e3, p[4] / n / 1e3, p[5] / n / 1e3, decodeGraphs.replayMillis(1, 50));
+    }
+
+    /** "graphs: N steps (K sizes captured), eager: M steps" — which path the forward passes took. */
+    public String pathStatistics() {
+        return "graphs: " + graphSteps + " steps (" + (decodeGraphs == null ? 0 : decodeGraphs.numCaptured())
+                + " batch sizes captured), eager: " + eagerSteps + " steps";
+    }
+
+    @Override
+    public long kvCacheBytesPerBlock(int blockSize) {
+        requireModel();
+        return config.numHiddenLayers() * CudaKvCache.bytesPerBlockPerLayer(blockSize, config.numKeyValueHeads(), config.headDim());
+    }
+
+    @Override
+    public void allocateKvCache(int numBlocks, int blockSize) {
+        requireModel();
+        cuda.makeCurrent();
+        if (cache != null) cache.free(cuda);
+        cache = new CudaKvCache(cuda, config.numHiddenLayers(), numBlocks, blockSize, config.numKeyValueHeads(), config.headDim());
+    }
+
+    @Override
+    public Logits forward(ForwardBatch batch) {
+        requireModel();
+        if (cache == null) throw new IllegalStateException("allocateKvCache must be called before forward");
+        BatchChecks.validate(batch, config.vocabSize(), cache);
+        cuda.makeCurrent();
+        if (useCudaGraphs && decodeGraphs.accepts(batch, cache)) {
+            graphSteps++;
+            return decodeGraphs.forward(batch, cache);
+        }
+        eagerSteps++;
+        return forwardPass.eager(batch, cache);
+    }
+
+    /** Bytes of weights one decode step reads: the memory-bandwidth bound of decoding is this ÷ bandwidth. */
+    public long weightBytesPerToken() {
+        requireModel();
+        return weights.matmulBytes();
+    }
+
+    /** Device memory bandwidth (bytes read + written per second) of a copy kernel, measured now. */
+    public double measureCopyBandwidth(long bytes, int repeats) {
+        cuda.makeCurrent();
+        return CopyBandwidth.measure(cuda, bytes, repeats);
+    }
+
+    /** Waits for all queued GPU work (for timing). */
+    public void synchronize() {
+        cuda.makeCurrent();
+        cuda.synchronize();
+    }
+
+    private void requireModel() {
+        if (forwardPass == null) throw new IllegalStateException("loadModel must be called first");
+    }
+
+    @Override
+    public void close() {
+        cuda.makeCurrent();
+        if (decodeGraphs != null) decodeGraphs.close();
+        cublas.close();
+        cuda.close();
+    }
+}

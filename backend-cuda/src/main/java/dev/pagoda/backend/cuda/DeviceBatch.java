@@ -1,0 +1,18 @@
+package dev.pagoda.backend.cuda;
+
+/**
+ * Where one forward pass's batch lies in device memory (int32 arrays), and its sizes. The eager
+ * path uploads a {@link dev.pagoda.engine.backend.ForwardBatch} into one; a CUDA graph is captured
+ * against one at fixed addresses ({@link DecodeGraphs}).
+ *
+ * @param tokenIds           {@code [numTokens]}
+ * @param positions          {@code [numTokens]}
+ * @param slotMapping        {@code [numTokens]}
+ * @param queryStartLoc      {@code [numSeqs + 1]}
+ * @param seqLens            {@code [numSeqs]}
+ * @param logitsIndices      {@code [numLogits]} rows whose logits are computed
+ * @param blockTables        {@code [numSeqs, maxNumBlocksPerSeq]} row-major
+ * @param maxNumBlocksPerSeq the row stride of {@code blockTables}
+ */
+record DeviceBatch(long tokenIds, long positions, long slotMapping, long queryStartLoc, long seqLens, long logitsIndices,
+                   long blockTables, int maxNumBlocksPerSeq, int numTokens, int numSeqs, int numLogits) {}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs on a bare GPU host, from the folder scripts/gpu/bundle.sh built: unpacks the Java runtime,
+# runs every test tagged "gpu" (backend-cuda's kernel tests, conformance's CUDA-vs-CPU suite),
+# then the decode benchmark, and writes into OUT_DIR:
+#   gpu-tests.log        the JUnit console output (a tree of tests and the conformance report)
+#   junit/TEST-junit-jupiter.xml
+#   benchmark.txt        decode speed, copy bandwidth, HBM bound
+#   nvidia-smi.txt       the device as found
+#   ncu-cublas.csv, ncu-gemv.csv   with PROFILE=1: per-kernel GPU time of one eager decode step
+# Exit status: JUnit's (0 when every test passed).
+#
+#   bash run-on-gpu.sh OUT_DIR [decodeSteps]
+set -uo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+out="${1:?usage: run-on-gpu.sh OUT_DIR [decodeSteps]}"
+steps="${2:-256}"
+mkdir -p "$out/junit"
+jre="$(mktemp -d)"
+tar -xJf "$here/runtime.tar.xz" -C "$jre"
+java="$jre/runtime/bin/java"
+nvidia-smi > "$out/nvidia-smi.txt" 2>&1 || true
+
+cp="$here/test-classes/backend-cuda:$here/test-classes/conformance"
+for jar in "$here"/lib/*.jar; do cp="$cp:$jar"; done
+jvm=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Dpagoda.repoRoot="$here/repo" -Xss8m)
+
+"$java" "${jvm[@]}" -jar "$here/junit/junit-platform-console-standalone.jar" execute \
+  --class-path "$cp" --scan-class-path "$here/test-classes/backend-cuda:$here/test-classes/conformance" \
+  --include-tag gpu --exclude-engine junit-vintage --exclude-engine junit-platform-suite --details=tree --disable-banner --disable-ansi-colors \
+  --reports-dir "$out/junit" 2>&1 | tee "$out/gpu-tests.log"
+status=${PIPESTATUS[0]}
+
+"$java" "${jvm[@]}" -cp "$cp" dev.pagoda.backend.cuda.CudaDecodeBenchmark "$steps" 2>&1 | tee "$out/benchmark.txt"
+# Per-kernel GPU time of one eager decode step (Nsight Compute, where installed): 24 steps of decode,
+# one step in the middle profiled (~220 launches a step, after a prefill of as many).
+if [ "${PROFILE:-0}" = 1 ] && command -v ncu >/dev/null; then
+  for mode in cublas gemv; do
+    ncu --metrics gpu__time_duration.sum --launch-skip 3500 --launch-count 240 --csv \
+      "$java" "${jvm[@]}" -cp "$cp" dev.pagoda.backend.cuda.CudaDecodeBenchmark 24 eager-only "$mode" > "$out/ncu-$mode.csv" 2>&1
+  done
+fi
+rm -rf "$jre"
+exit "$status"
