@@ -40,7 +40,6 @@ class PromptLogprobsTest {
         try (LoadedModel model = ModelLoader.load(Fixtures.stories260k(), LoadFormat.SAFETENSORS);
                 ComputeBackend backend = ComputeBackends.create("cpu", new BackendOptions(1))) {
             backend.loadModel(model.config(), model.weights());
-            int vocab = model.config().vocabSize();
             Random rnd = new Random(3);
             int[] prefix = new int[24]; // 3 full blocks of 8
             prefix[0] = 1;
@@ -53,7 +52,6 @@ class PromptLogprobsTest {
             backend.allocateKvCache(8, 8);
             Logits fullA = new SingleSequenceRunner(backend, new BlockTable(8, new int[] {0, 1, 2, 3})).append(a, true);
             Logits fullB = new SingleSequenceRunner(backend, new BlockTable(8, new int[] {0, 1, 2, 3, 4})).append(b, true);
-            checkAgainstLogSoftmax(fullA, a, vocab);
 
             SamplingParams params = SamplingParams.builder().temperature(0).maxTokens(2).ignoreEos(true).promptLogprobs(NUM_LOGPROBS).build();
             SamplingParams plain = SamplingParams.builder().temperature(0).maxTokens(2).ignoreEos(true).build();
@@ -77,20 +75,6 @@ class PromptLogprobsTest {
     }
 
     /** Entry p is the log-softmax of full-prompt row p - 1 at prompt[p], with its rank and the top N. */
-    private static void checkAgainstLogSoftmax(Logits full, int[] prompt, int vocab) {
-        for (int p = 1; p < prompt.length; p++) {
-            float[] row = full.row(p - 1);
-            double max = Double.NEGATIVE_INFINITY;
-            for (float v : row) max = Math.max(max, v);
-            double sum = 0;
-            for (float v : row) sum += Math.exp(v - max);
-            double logZ = max + Math.log(sum);
-            double expected = row[prompt[p]] - logZ;
-            assertEquals(expected, dev.pagoda.engine.sampling.Sampler.promptLogprobs(full, p - 1, prompt[p], NUM_LOGPROBS).logprob(), 1e-4,
-                    "position " + p + " of " + vocab + "-token vocab");
-        }
-    }
-
     private static void assertMatchesRows(Logits full, int[] prompt, List<TokenLogprobs> got, String where) {
         assertEquals(prompt.length, got.size(), where);
         assertNull(got.get(0), where + ": position 0 has no prompt logprob");
