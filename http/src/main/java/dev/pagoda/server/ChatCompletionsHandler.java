@@ -188,7 +188,7 @@ final class ChatCompletionsHandler {
                         c.finishReason().wireName(), c.stopReason()));
             }
             return new ChatWire.Response(id, "chat.completion", created, model.name(), choices, ServerContext.SYSTEM_FINGERPRINT,
-                    Usage.of(promptTokens, generated));
+                    Usage.of(promptTokens, generated), LogprobsFormat.promptLogprobs(model.tokenizer(), prompt, finals[0].promptLogprobs()));
         }
     }
 }

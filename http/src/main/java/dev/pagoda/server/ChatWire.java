@@ -2,14 +2,16 @@ package dev.pagoda.server;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
+import java.util.Map;
 
 /** The JSON of POST /v1/chat/completions responses and stream chunks. */
 public final class ChatWire {
     private ChatWire() {}
 
+    /** @param promptLogprobs vLLM's {@code prompt_logprobs} (on the response, not per choice, as vLLM); null unless asked for */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Response(String id, String object, long created, String model, List<Choice> choices,
-                           String systemFingerprint, Usage usage) {}
+                           String systemFingerprint, Usage usage, List<Map<String, CompletionWire.PromptLogprob>> promptLogprobs) {}
 
     /** A choice of a whole response; {@code logprobs} is present (null when not asked for), as OpenAI's clients expect. */
     @JsonInclude(JsonInclude.Include.ALWAYS)

@@ -38,9 +38,6 @@ final class CompletionsHandler {
         int priority = body.integer("priority") == null ? 0 : body.integer("priority");
         List<int[]> prompts = truncate(prompts(body.get("prompt"), model, body.bool("add_special_tokens", true)), body);
         SamplingParams params = SamplingRequest.parse(body, SamplingRequest.Endpoint.COMPLETIONS, model);
-        if (echo && params.logprobs().isPresent()) {
-            throw ApiError.badRequest("echo together with logprobs needs prompt logprobs, which this server does not support yet.", "echo");
-        }
         SamplingRequest.checkLength(prompts, params, model.maxModelLen(), "prompt");
         List<String> echoed = new ArrayList<>();
         for (int[] p : prompts) echoed.add(echo ? model.tokenizer().decode(p, params.skipSpecialTokens()) : "");
@@ -50,7 +47,8 @@ final class CompletionsHandler {
         server.admit();
         try {
             GenerationRun run = new GenerationRun(model.engine(), server.metrics(), id, prompts, params, priority);
-            Responder responder = new Responder(model, id, created, prompts, params.n(), echoed);
+            Responder responder = new Responder(model, id, created, prompts, params.n(), echoed,
+                    echo && params.logprobs().isPresent() ? params.logprobs().getAsInt() : -1);
             if (stream) server.streamRun(ctx, run, responder, includeUsage);
             else server.awaitRun(ctx, run, responder::response);
         } finally {
@@ -120,22 +118,26 @@ final class CompletionsHandler {
         private final List<int[]> prompts;
         private final int n;
         private final List<String> echoed;
+        private final int echoLogprobs;      // top N of the echoed prompt tokens; -1: no echoed logprobs
         private final int[] sentChars;       // [numPrompts * n] text characters sent so far (for logprob offsets)
         private final int[] sentLogprobs;    // [numPrompts * n] logprob entries sent so far
         private final boolean[] sentFinish;  // [numPrompts * n]
+        private final boolean[] started;     // [numPrompts * n] a chunk was sent (the echo goes into the first)
         private final int[] completionTokens; // [numPrompts * n]
 
-        Responder(ServingModel model, String id, long created, List<int[]> prompts, int n, List<String> echoed) {
+        Responder(ServingModel model, String id, long created, List<int[]> prompts, int n, List<String> echoed, int echoLogprobs) {
             this.model = model;
             this.id = id;
             this.created = created;
             this.prompts = prompts;
             this.n = n;
             this.echoed = echoed;
+            this.echoLogprobs = echoLogprobs;
             int k = prompts.size() * n;
             sentChars = new int[k];
             sentLogprobs = new int[k];
             sentFinish = new boolean[k];
+            started = new boolean[k];
             completionTokens = new int[k];
         }
 
@@ -149,7 +151,14 @@ final class CompletionsHandler {
                 boolean finishing = c.finished() && !sentFinish[index];
                 if (c.numNewTokens() == 0 && c.textDelta().isEmpty() && !finishing) continue;
                 String text = c.textDelta();
-                if (sentChars[index] == 0 && sentLogprobs[index] == 0 && !echoed.get(p).isEmpty()) text = echoed.get(p) + text;
+                CompletionWire.Logprobs echoLp = null;
+                boolean first = !started[index];
+                started[index] = true;
+                if (first && !echoed.get(p).isEmpty()) {
+                    text = echoed.get(p) + text;
+                    sentChars[index] = echoed.get(p).length(); // the output's offsets start after the echo
+                }
+                if (first && echoLogprobs >= 0) echoLp = LogprobsFormat.echoedPrompt(model.tokenizer(), prompts.get(p), o.promptLogprobs(), echoLogprobs);
                 CompletionWire.Logprobs lp = null;
                 if (!c.logprobs().isEmpty() || sentLogprobs[index] > 0) {
                     List<TokenLogprobs> fresh = c.logprobs().subList(sentLogprobs[index], c.logprobs().size());
@@ -157,11 +166,11 @@ final class CompletionsHandler {
                             sentLogprobs[index], fresh, sentChars[index]);
                     sentLogprobs[index] = c.logprobs().size();
                 }
-                sentChars[index] += text.length();
+                sentChars[index] += c.textDelta().length();
                 if (finishing) sentFinish[index] = true;
                 chunks.add(new CompletionWire.Response(id, "text_completion", created, model.name(),
-                        List.of(new CompletionWire.Choice(index, text, lp, finishing ? c.finishReason().wireName() : null,
-                                finishing ? c.stopReason() : null)),
+                        List.of(new CompletionWire.Choice(index, text, LogprobsFormat.concat(echoLp, lp), finishing ? c.finishReason().wireName() : null,
+                                finishing ? c.stopReason() : null, null)),
                         ServerContext.SYSTEM_FINGERPRINT, null));
             }
             return chunks;
@@ -191,7 +200,11 @@ final class CompletionsHandler {
                     CompletionWire.Logprobs lp = c.logprobs().isEmpty() ? null
                             : LogprobsFormat.completion(model.tokenizer(), new LogprobsFormat.Context(prompts.get(p), c.tokenIds()), 0,
                                     c.logprobs(), prefix.length());
-                    choices.add(new CompletionWire.Choice(index, prefix + c.text(), lp, c.finishReason().wireName(), c.stopReason()));
+                    if (echoLogprobs >= 0) {
+                        lp = LogprobsFormat.concat(LogprobsFormat.echoedPrompt(model.tokenizer(), prompts.get(p), finals[p].promptLogprobs(), echoLogprobs), lp);
+                    }
+                    choices.add(new CompletionWire.Choice(index, prefix + c.text(), lp, c.finishReason().wireName(), c.stopReason(),
+                            LogprobsFormat.promptLogprobs(model.tokenizer(), prompts.get(p), finals[p].promptLogprobs())));
                 }
             }
             return new CompletionWire.Response(id, "text_completion", created, model.name(), choices,

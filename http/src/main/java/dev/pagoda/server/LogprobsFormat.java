@@ -72,6 +72,81 @@ final class LogprobsFormat {
         return new CompletionWire.Logprobs(offsets, logprobs, tokens, tops);
     }
 
+    /**
+     * vLLM's {@code prompt_logprobs}: null for the first prompt token, then per token a map token id →
+     * {logprob, rank, decoded_token} holding the prompt token itself (its true rank) and the top N
+     * (ranks 1..N), in that order. Null when {@code entries} is.
+     *
+     * @param promptIds {@code [numPromptTokens]}  @param entries {@code [numPromptTokens]}, entry 0 null
+     */
+    static List<Map<String, CompletionWire.PromptLogprob>> promptLogprobs(Tokenizer tokenizer, int[] promptIds, List<TokenLogprobs> entries) {
+        if (entries == null) return null;
+        List<Map<String, CompletionWire.PromptLogprob>> out = new ArrayList<>(entries.size());
+        for (int p = 0; p < entries.size(); p++) {
+            TokenLogprobs e = entries.get(p);
+            if (e == null) { out.add(null); continue; }
+            Map<String, CompletionWire.PromptLogprob> m = new LinkedHashMap<>();
+            m.put(Integer.toString(e.tokenId()), new CompletionWire.PromptLogprob(finite(e.logprob()), e.rank(),
+                    tokenText(tokenizer, promptIds, p, e.tokenId())));
+            for (int j = 0; j < e.numTop(); j++) {
+                int id = e.topTokenIds()[j];
+                m.put(Integer.toString(id), new CompletionWire.PromptLogprob(finite(e.topLogprobs()[j]), j + 1, tokenText(tokenizer, promptIds, p, id)));
+            }
+            out.add(m);
+        }
+        return out;
+    }
+
+    /**
+     * Completions format for an echoed prompt (OpenAI's echo with logprobs): every prompt token, the
+     * first with null logprob and alternatives; at most {@code maxTop} alternatives each, plus the token.
+     * Offsets count from 0, the start of the echoed text.
+     *
+     * @param promptIds {@code [numPromptTokens]}  @param entries {@code [numPromptTokens]}, entry 0 null
+     */
+    static CompletionWire.Logprobs echoedPrompt(Tokenizer tokenizer, int[] promptIds, List<TokenLogprobs> entries, int maxTop) {
+        List<Integer> offsets = new ArrayList<>();
+        List<Double> logprobs = new ArrayList<>();
+        List<String> tokens = new ArrayList<>();
+        List<Map<String, Double>> tops = new ArrayList<>();
+        int offset = 0;
+        for (int p = 0; p < promptIds.length; p++) {
+            TokenLogprobs e = entries.get(p);
+            String text = tokenText(tokenizer, promptIds, p, promptIds[p]);
+            offsets.add(offset);
+            offset += text.length();
+            tokens.add(text);
+            if (e == null) {
+                logprobs.add(null);
+                tops.add(null);
+                continue;
+            }
+            logprobs.add(finite(e.logprob()));
+            Map<String, Double> top = new LinkedHashMap<>();
+            for (int j = 0; j < Math.min(maxTop, e.numTop()); j++) {
+                top.putIfAbsent(tokenText(tokenizer, promptIds, p, e.topTokenIds()[j]), finite(e.topLogprobs()[j]));
+            }
+            top.putIfAbsent(text, finite(e.logprob()));
+            tops.add(top);
+        }
+        return new CompletionWire.Logprobs(offsets, logprobs, tokens, tops);
+    }
+
+    /** {@code a}'s tokens then {@code b}'s (either may be null). */
+    static CompletionWire.Logprobs concat(CompletionWire.Logprobs a, CompletionWire.Logprobs b) {
+        if (a == null) return b;
+        if (b == null) return a;
+        List<Integer> offsets = new ArrayList<>(a.textOffset());
+        offsets.addAll(b.textOffset());
+        List<Double> logprobs = new ArrayList<>(a.tokenLogprobs());
+        logprobs.addAll(b.tokenLogprobs());
+        List<String> tokens = new ArrayList<>(a.tokens());
+        tokens.addAll(b.tokens());
+        List<Map<String, Double>> tops = new ArrayList<>(a.topLogprobs());
+        tops.addAll(b.topLogprobs());
+        return new CompletionWire.Logprobs(offsets, logprobs, tokens, tops);
+    }
+
     /** Chat format: {@code {"content": [{token, logprob, bytes, top_logprobs}]}}. */
     static ChatWire.Logprobs chat(Tokenizer tokenizer, Context ctx, int first, List<TokenLogprobs> entries) {
         List<ChatWire.TokenLogprob> content = new ArrayList<>();

@@ -34,7 +34,10 @@ final class SamplingRequest {
             }
             if (logprobs) fields.put("logprobs", (long) (top == null ? 0 : top));
         }
-        if (fields.get("prompt_logprobs") != null) throw ApiError.badRequest("prompt_logprobs is not supported by this server yet.", "prompt_logprobs");
+        // Completions echo with logprobs: the echoed prompt tokens need their logprobs too (vLLM's to_sampling_params).
+        if (endpoint == Endpoint.COMPLETIONS && body.bool("echo", false) && fields.get("logprobs") != null && fields.get("prompt_logprobs") == null) {
+            fields.put("prompt_logprobs", fields.get("logprobs"));
+        }
         try {
             SamplingParams params = SamplingParams.fromJson(fields);
             params.withDefaults(model.generationConfig().samplingDefaults())

@@ -116,6 +116,18 @@ class OpenAiSdkTest {
     }
 
     @Test
+    void completionEchoWithLogprobs() {
+        Completion c = client.completions().create(completion("Once upon a time", 5).logprobs(2).echo(true).build());
+        CompletionChoice choice = c.choices().getFirst();
+        var lp = choice.logprobs().orElseThrow();
+        int promptTokens = (int) c.usage().orElseThrow().promptTokens();
+        assertEquals(promptTokens + 5, lp.tokens().orElseThrow().size());
+        assertEquals(promptTokens + 5, lp.tokenLogprobs().orElseThrow().size());
+        assertTrue(choice.text().startsWith("Once upon a time"));
+        assertEquals(0L, lp.textOffset().orElseThrow().getFirst());
+    }
+
+    @Test
     void chatCompletionAndStream() {
         ChatCompletionCreateParams p = ChatCompletionCreateParams.builder().model("stories260k").addUserMessage("Tim had a dog").temperature(0.0)
                 .maxCompletionTokens(10).logprobs(true).topLogprobs(2).build();

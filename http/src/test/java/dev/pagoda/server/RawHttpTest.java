@@ -108,6 +108,101 @@ class RawHttpTest {
         for (int i = 0; i < 2; i++) assertEquals(whole.get("choices").get(i).get("message").get("content").asText(), texts[i].toString());
     }
 
+    /** The prompt as token ids, through /tokenize. */
+    private static int[] tokenize(String text) throws Exception {
+        JsonNode ids = JSON.readTree(post("/tokenize", "{\"prompt\": \"" + text + "\"}").body()).get("tokens");
+        int[] out = new int[ids.size()];
+        for (int i = 0; i < out.length; i++) out[i] = ids.get(i).asInt();
+        return out;
+    }
+
+    @Test
+    void promptLogprobsAreVllmShaped() throws Exception {
+        int[] prompt = tokenize("Once upon a time there was a cat");
+        String body = "{\"prompt\": \"Once upon a time there was a cat\", \"max_tokens\": 3, \"temperature\": 0, \"prompt_logprobs\": 2}";
+        HttpResponse<String> r = post("/v1/completions", body);
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode choice = JSON.readTree(r.body()).get("choices").get(0);
+        assertTrue(choice.get("logprobs").isNull());
+        JsonNode pl = choice.get("prompt_logprobs");
+        assertEquals(prompt.length, pl.size());
+        assertTrue(pl.get(0).isNull(), "the first prompt token has no logprob");
+        for (int p = 1; p < prompt.length; p++) {
+            JsonNode m = pl.get(p);
+            JsonNode own = m.get(Integer.toString(prompt[p]));
+            assertTrue(own != null, "position " + p + " lists its prompt token " + prompt[p] + ": " + m);
+            assertTrue(own.get("logprob").asDouble() <= 0);
+            assertTrue(own.get("rank").asInt() >= 1);
+            assertTrue(own.get("decoded_token").isTextual());
+            assertTrue(m.size() == 2 || m.size() == 3, m.toString()); // the top 2, plus the prompt token unless among them
+            List<Integer> ranks = new ArrayList<>();
+            m.fields().forEachRemaining(e -> ranks.add(e.getValue().get("rank").asInt()));
+            assertTrue(ranks.contains(1) && ranks.contains(2), m.toString());
+        }
+        // Asked for once more with a shared prefix in the cache: the same values (the prefix is recomputed).
+        JsonNode again = JSON.readTree(post("/v1/completions", body).body()).get("choices").get(0).get("prompt_logprobs");
+        assertEquals(pl, again);
+        // Chat: on the response (vLLM), same shape.
+        JsonNode chat = JSON.readTree(post("/v1/chat/completions",
+                "{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}], \"max_tokens\": 2, \"prompt_logprobs\": 1}").body());
+        assertTrue(chat.get("prompt_logprobs").get(0).isNull());
+        assertEquals(chat.get("usage").get("prompt_tokens").asInt(), chat.get("prompt_logprobs").size());
+        // Without asking: no field.
+        JsonNode plain = JSON.readTree(post("/v1/completions", "{\"prompt\": \"Once\", \"max_tokens\": 2}").body());
+        assertFalse(plain.get("choices").get(0).has("prompt_logprobs"));
+        assertEquals("prompt_logprobs", error(post("/v1/completions", "{\"prompt\": \"Once\", \"prompt_logprobs\": 30}"), 400).get("param").asText());
+    }
+
+    @Test
+    void echoWithLogprobsListsThePromptTokensFirst() throws Exception {
+        int[] prompt = tokenize("Once upon a time");
+        String base = "{\"prompt\": \"Once upon a time\", \"max_tokens\": 4, \"temperature\": 0, \"logprobs\": 2";
+        JsonNode plain = JSON.readTree(post("/v1/completions", base + "}").body()).get("choices").get(0);
+        HttpResponse<String> r = post("/v1/completions", base + ", \"echo\": true}");
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode choice = JSON.readTree(r.body()).get("choices").get(0);
+        assertEquals("Once upon a time" + plain.get("text").asText(), choice.get("text").asText());
+        JsonNode lp = choice.get("logprobs");
+        int total = prompt.length + 4;
+        assertEquals(total, lp.get("tokens").size());
+        assertEquals(total, lp.get("token_logprobs").size());
+        assertEquals(total, lp.get("top_logprobs").size());
+        assertEquals(total, lp.get("text_offset").size());
+        assertTrue(lp.get("token_logprobs").get(0).isNull());
+        assertTrue(lp.get("top_logprobs").get(0).isNull());
+        for (int i = 1; i < total; i++) {
+            assertTrue(lp.get("token_logprobs").get(i).asDouble() <= 0);
+            assertTrue(lp.get("text_offset").get(i).asInt() >= lp.get("text_offset").get(i - 1).asInt());
+        }
+        // The echoed tokens' logprobs are the prompt logprobs; the output's are those of the plain request.
+        JsonNode pl = choice.get("prompt_logprobs");
+        for (int p = 1; p < prompt.length; p++) {
+            assertEquals(pl.get(p).get(Integer.toString(prompt[p])).get("logprob").asDouble(), lp.get("token_logprobs").get(p).asDouble());
+        }
+        for (int i = 0; i < 4; i++) {
+            assertEquals(plain.get("logprobs").get("token_logprobs").get(i), lp.get("token_logprobs").get(prompt.length + i));
+            assertEquals(plain.get("logprobs").get("tokens").get(i), lp.get("tokens").get(prompt.length + i));
+        }
+        assertEquals("Once upon a time".length(), lp.get("text_offset").get(prompt.length).asInt());
+
+        // Streamed: the first chunk carries the echo and the prompt's entries; together the same lists.
+        String[] frames = post("/v1/completions", base + ", \"echo\": true, \"stream\": true}").body().split("\n\n");
+        List<JsonNode> tokens = new ArrayList<>(), logprobs = new ArrayList<>(), offsets = new ArrayList<>();
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < frames.length - 1; i++) {
+            JsonNode c = JSON.readTree(frames[i].substring(6)).get("choices").get(0);
+            text.append(c.get("text").asText());
+            if (c.get("logprobs").isNull()) continue;
+            c.get("logprobs").get("tokens").forEach(tokens::add);
+            c.get("logprobs").get("token_logprobs").forEach(logprobs::add);
+            c.get("logprobs").get("text_offset").forEach(offsets::add);
+        }
+        assertEquals(choice.get("text").asText(), text.toString());
+        assertEquals(JSON.valueToTree(tokens), lp.get("tokens"));
+        assertEquals(JSON.valueToTree(logprobs), lp.get("token_logprobs"));
+        assertEquals(JSON.valueToTree(offsets), lp.get("text_offset"));
+    }
+
     @Test
     void promptShapesAndEcho() throws Exception {
         JsonNode ids = JSON.readTree(post("/tokenize", "{\"prompt\": \"Once upon a time\"}").body());

@@ -35,6 +35,7 @@ import java.util.Set;
  *   ModelRunner.execute()         ScheduledBatch → ForwardBatch → backend.forward → Logits
  *   Scheduler.updateComputedTokens  the granted tokens are in the cache now
  *   Sampler.sample()              one token per sequence that reached its end
+ *   scorePrompts()                prompt logprobs from the prompt rows (prompt_logprobs requests)
  *   Completion.onToken()          append, detokenize, check stop tokens / strings / length
  *   Scheduler.finish()            finished sequences free their blocks
  *   → StepOutput                  a RequestOutput per request that changed
@@ -124,9 +125,6 @@ public final class LlmEngine {
         }
         SamplingParams effective = params.withDefaults(generationConfig.samplingDefaults())
                 .validate(modelConfig.vocabSize(), SamplingParams.DEFAULT_MAX_LOGPROBS);
-        if (effective.promptLogprobs().isPresent()) {
-            throw new IllegalArgumentException("request " + requestId + ": prompt_logprobs is not supported by this engine yet");
-        }
         int maxTokens = effective.effectiveMaxTokens(promptTokenIds.length, maxModelLen);
         // Without global prefix caching, a per-request salt still lets the n completions share the prompt's blocks.
         String cacheSalt = config.enablePrefixCaching() ? null : "request-" + nextArrival;
@@ -188,7 +186,8 @@ public final class LlmEngine {
             Sequence s = g.sequence();
             rows.add(new SamplingRow(s.samplingParams(), s.promptTokenIds(), s.outputTokenIds()));
         }
-        SampledTokens sampled = sampler.sample(out.logits(), rows);
+        SampledTokens sampled = sampler.sample(out.samplingLogits(), rows);
+        scorePrompts(out);
 
         Set<Request> changed = new LinkedHashSet<>();
         for (int i = 0; i < rows.size(); i++) {
@@ -210,6 +209,26 @@ public final class LlmEngine {
         long t3 = System.nanoTime();
         return new StepOutput(outputs, batch.scheduled().size(), batch.numBatchedTokens(), batch.preempted().size(),
                 t1 - t0, t2 - t1, t3 - t2);
+    }
+
+    /**
+     * Fills the requests' prompt logprobs from this step's prompt-logprob rows. A position already
+     * filled (a chunk recomputed after preemption) is kept: the recomputation gives the same logits.
+     * The request reports them with its first sampled token (the last prompt chunk samples), as vLLM.
+     */
+    private void scorePrompts(ModelRunner.Output out) {
+        for (ModelRunner.PromptLogprobRows run : out.promptLogprobRows()) {
+            Sequence seq = run.sequence();
+            Request r = requests.get(seq.requestId());
+            int numLogprobs = seq.samplingParams().promptLogprobs().getAsInt();
+            int[] prompt = r.promptTokenIds;
+            for (int j = 0; j < run.numRows(); j++) {
+                int next = run.firstPosition() + j + 1; // the prompt token this row scores
+                if (r.promptLogprobs[next] == null) {
+                    r.promptLogprobs[next] = Sampler.promptLogprobs(out.logits(), run.firstLogitsRow() + j, prompt[next], numLogprobs);
+                }
+            }
+        }
     }
 
     /**

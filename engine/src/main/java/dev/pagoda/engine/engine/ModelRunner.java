@@ -9,6 +9,7 @@ import dev.pagoda.engine.scheduler.ScheduledBatch;
 import dev.pagoda.engine.scheduler.ScheduledSequence;
 import dev.pagoda.engine.sequence.Sequence;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -27,14 +28,53 @@ import java.util.List;
  *   slotMapping   = [9, 16, 17, 18]  position 5 of A: block 2, offset 1 → 2*4+1; B: block 4 → 16..18
  *   logitsIndices = [0, 3]           the last row of each sequence that samples
  * </pre>
- * A prefill chunk that stops short of the end of its prompt samples nothing and gets no logits row.
+ * A prefill chunk that stops short of the end of its prompt samples nothing and gets no sampling row.
+ *
+ * <p>Prompt logprobs. A sequence that {@link Sequence#computesPromptLogprobs() computes prompt logprobs}
+ * also asks for the logits of each of its prompt rows that has a next prompt token (the row of
+ * position {@code p} scores prompt token {@code p + 1}). These rows come after all sampling rows, so
+ * logits rows {@code 0 ..< numSampling} stay the sampler's. If B above wanted prompt logprobs:
+ * {@code logitsIndices = [0, 3, 1, 2]}: rows 0 and 1 sample A and B, rows 2 and 3 score b1 and b2
+ * (from positions 0 and 1); position 2, the last, only samples.
  */
 public final class ModelRunner {
     private final ComputeBackend backend;
     private final BlockManager blockManager;
 
-    /** The logits of a step and the grants whose sequences sample from them, row by row. */
-    public record Output(Logits logits, List<ScheduledSequence> samplingSequences) {}
+    /**
+     * A sequence's run of prompt-logprob rows in one step.
+     *
+     * @param sequence       the sequence
+     * @param firstPosition  the prompt position of the first row; row {@code j} scores prompt token {@code firstPosition + j + 1}
+     * @param firstLogitsRow the logits row of {@code firstPosition}; the run's rows are consecutive
+     * @param numRows        how many rows
+     */
+    public record PromptLogprobRows(Sequence sequence, int firstPosition, int firstLogitsRow, int numRows) {}
+
+    /**
+     * The backend input of a step and what its logits rows are for.
+     *
+     * @param forwardBatch       the flat arrays the backend runs
+     * @param samplingSequences  the grants that sample, one per logits row {@code 0 ..< size}, in row order
+     * @param promptLogprobRows  the prompt-logprob rows, after the sampling rows
+     */
+    public record Inputs(ForwardBatch forwardBatch, List<ScheduledSequence> samplingSequences, List<PromptLogprobRows> promptLogprobRows) {}
+
+    /**
+     * The logits of a step and what they are for.
+     *
+     * @param logits             {@code [numSampling + numPromptLogprobRows, vocabSize]}
+     * @param samplingSequences  the grants whose sequences sample from rows {@code 0 ..< numSampling}, in row order
+     * @param promptLogprobRows  the prompt-logprob rows, after the sampling rows
+     */
+    public record Output(Logits logits, List<ScheduledSequence> samplingSequences, List<PromptLogprobRows> promptLogprobRows) {
+        /** The sampling rows alone ({@code [numSampling, vocabSize]}); a copy only when prompt-logprob rows follow them. */
+        public Logits samplingLogits() {
+            if (promptLogprobRows.isEmpty()) return logits;
+            int n = samplingSequences.size();
+            return new Logits(n, logits.vocabSize(), Arrays.copyOf(logits.values(), n * logits.vocabSize()));
+        }
+    }
 
     public ModelRunner(ComputeBackend backend, BlockManager blockManager) {
         this.backend = backend;
@@ -43,16 +83,12 @@ public final class ModelRunner {
 
     /** Runs the forward pass of {@code batch}; its blocks must already be allocated. */
     public Output execute(ScheduledBatch batch) {
-        List<ScheduledSequence> sampling = new ArrayList<>();
-        ForwardBatch forwardBatch = prepareInputs(batch, blockManager, sampling);
-        return new Output(backend.forward(forwardBatch), sampling);
+        Inputs inputs = prepareInputs(batch, blockManager);
+        return new Output(backend.forward(inputs.forwardBatch()), inputs.samplingSequences(), inputs.promptLogprobRows());
     }
 
-    /**
-     * Builds the {@link ForwardBatch} of {@code batch}, in its order; adds to {@code samplingSequences}
-     * the grants that get a logits row, in row order.
-     */
-    public static ForwardBatch prepareInputs(ScheduledBatch batch, BlockManager blockManager, List<ScheduledSequence> samplingSequences) {
+    /** Builds the {@link ForwardBatch} of {@code batch}, in its order, and says what each logits row is for. */
+    public static Inputs prepareInputs(ScheduledBatch batch, BlockManager blockManager) {
         int numSeqs = batch.scheduled().size();
         int numTokens = batch.numBatchedTokens();
         int[] tokenIds = new int[numTokens];      // [numTokens]
@@ -61,7 +97,10 @@ public final class ModelRunner {
         int[] queryStartLoc = new int[numSeqs + 1];
         int[] seqLens = new int[numSeqs];
         int[][] blockTables = new int[numSeqs][];
-        List<Integer> logitsIndices = new ArrayList<>();
+        List<Integer> samplingIndices = new ArrayList<>();     // batch rows that sample
+        List<Integer> promptLogprobIndices = new ArrayList<>(); // batch rows that score a next prompt token
+        List<ScheduledSequence> samplingSequences = new ArrayList<>();
+        List<PromptLogprobRows> promptRuns = new ArrayList<>();
 
         int row = 0;
         for (int s = 0; s < numSeqs; s++) {
@@ -78,13 +117,32 @@ public final class ModelRunner {
             seqLens[s] = grant.numComputedTokens() + grant.numNewTokens();
             blockTables[s] = table.blockIds();
             if (grant.samples()) {
-                logitsIndices.add(row - 1);
+                samplingIndices.add(row - 1);
                 samplingSequences.add(grant);
+            }
+            if (seq.computesPromptLogprobs()) {
+                // Positions c ..< min(c + k, numPromptTokens - 1): the last prompt position has no next prompt token.
+                int first = grant.numComputedTokens();
+                int end = Math.min(first + grant.numNewTokens(), seq.numPromptTokens() - 1);
+                if (end > first) {
+                    promptRuns.add(new PromptLogprobRows(seq, first, promptLogprobIndices.size(), end - first));
+                    for (int p = first; p < end; p++) promptLogprobIndices.add(queryStartLoc[s] + p - first);
+                }
             }
         }
         queryStartLoc[numSeqs] = row;
         if (row != numTokens) throw new IllegalStateException("batch counts " + numTokens + " tokens, grants add up to " + row);
-        return new ForwardBatch(tokenIds, positions, queryStartLoc, seqLens, blockTables, slotMapping,
-                logitsIndices.stream().mapToInt(Integer::intValue).toArray());
+
+        // Prompt-logprob rows go after the sampling rows: shift their logits rows by the sampling count.
+        int numSampling = samplingIndices.size();
+        List<PromptLogprobRows> promptLogprobRows = new ArrayList<>(promptRuns.size());
+        for (PromptLogprobRows r : promptRuns) {
+            promptLogprobRows.add(new PromptLogprobRows(r.sequence(), r.firstPosition(), numSampling + r.firstLogitsRow(), r.numRows()));
+        }
+        int[] logitsIndices = new int[numSampling + promptLogprobIndices.size()]; // [numLogits]
+        for (int i = 0; i < numSampling; i++) logitsIndices[i] = samplingIndices.get(i);
+        for (int i = 0; i < promptLogprobIndices.size(); i++) logitsIndices[numSampling + i] = promptLogprobIndices.get(i);
+        ForwardBatch forwardBatch = new ForwardBatch(tokenIds, positions, queryStartLoc, seqLens, blockTables, slotMapping, logitsIndices);
+        return new Inputs(forwardBatch, samplingSequences, promptLogprobRows);
     }
 }

@@ -1,7 +1,10 @@
 package dev.pagoda.engine.engine;
 
 import dev.pagoda.engine.sampling.SamplingParams;
+import dev.pagoda.engine.sampling.TokenLogprobs;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -13,11 +16,14 @@ final class Request {
     final int[] promptTokenIds;
     final SamplingParams params;
     final List<Completion> completions = new ArrayList<>();
+    /** {@code [numPromptTokens]} prompt logprobs as they are computed (entry 0 stays null); null when not requested. */
+    final TokenLogprobs[] promptLogprobs;
 
     Request(String requestId, int[] promptTokenIds, SamplingParams params) {
         this.requestId = requestId;
         this.promptTokenIds = promptTokenIds.clone();
         this.params = params;
+        this.promptLogprobs = params.promptLogprobs().isPresent() ? new TokenLogprobs[promptTokenIds.length] : null;
     }
 
     boolean finished() {
@@ -29,6 +35,7 @@ final class Request {
         List<CompletionOutput> outs = new ArrayList<>(completions.size());
         for (Completion c : completions) outs.add(c.snapshot());
         return new RequestOutput(requestId, promptTokenIds.clone(), outs, finished(),
-                Math.max(0, completions.getFirst().sequence.numCachedTokens()));
+                Math.max(0, completions.getFirst().sequence.numCachedTokens()),
+                promptLogprobs == null ? null : Collections.unmodifiableList(Arrays.asList(promptLogprobs.clone())));
     }
 }

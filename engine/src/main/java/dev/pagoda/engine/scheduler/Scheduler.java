@@ -122,7 +122,8 @@ public final class Scheduler {
         // 2. Waiting sequences, unless this step had to preempt.
         while (preempted.isEmpty() && !waiting.isEmpty() && tokenBudget > 0 && running.size() < config.maxNumSeqs()) {
             Sequence seq = waiting.first();
-            ComputedBlocks hit = blockManager.getComputedBlocks(seq);
+            // Prompt logprobs need logits at every prompt position, which a cached block cannot give.
+            ComputedBlocks hit = seq.computesPromptLogprobs() ? ComputedBlocks.NONE : blockManager.getComputedBlocks(seq);
             int numNewTokens = Math.min(seq.numTokens() - hit.numComputedTokens(), tokenBudget);
             if (!blockManager.allocateSlots(seq, numNewTokens, hit)) break;
             waiting.pollFirst();

@@ -91,6 +91,16 @@ public final class Sequence {
     /** Tokens still to compute before the sequence can sample again. */
     public int numUncomputedTokens() { return numTokens - numComputedTokens; }
 
+    /**
+     * Whether this sequence computes its request's prompt logprobs: the first of the request's
+     * completions, while it has not sampled yet (its first sample needs the whole prompt computed,
+     * so every prompt position has been seen by then). Such a sequence skips prefix-cache hits, as
+     * vLLM does, because a cached block has no logits.
+     */
+    public boolean computesPromptLogprobs() {
+        return index == 0 && numOutputTokens() == 0 && samplingParams.promptLogprobs().isPresent();
+    }
+
     public void setStatus(SequenceStatus status) { this.status = status; }
 
     /** Adds a sampled token; it is uncomputed until the next step feeds it to the model. */

@@ -2,14 +2,18 @@ package dev.pagoda.engine.engine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pagoda.engine.backend.Logits;
 import dev.pagoda.engine.model.LoadFormat;
 import dev.pagoda.engine.model.LoadedModel;
 import dev.pagoda.engine.model.ModelLoader;
 import dev.pagoda.engine.sampling.FinishReason;
+import dev.pagoda.engine.sampling.Sampler;
 import dev.pagoda.engine.sampling.SamplingParams;
+import dev.pagoda.engine.sampling.TokenLogprobs;
 import dev.pagoda.engine.testing.Fixtures;
 import dev.pagoda.engine.tokenizer.Tokenizer;
 import java.util.ArrayList;
@@ -104,6 +108,82 @@ class LlmEngineTest {
                         "trial " + trial + " prompt " + i + " under " + config);
             }
         }
+    }
+
+    /** The fake model's prompt logprobs: row p - 1 is one-hot at nextToken(prompt[0 ..< p]). */
+    private static List<TokenLogprobs> referencePromptLogprobs(int[] prompt, int numLogprobs) {
+        int vocab = model.config().vocabSize();
+        List<TokenLogprobs> out = new ArrayList<>();
+        out.add(null);
+        for (int p = 1; p < prompt.length; p++) {
+            float[] row = new float[vocab];
+            row[FakeBackend.nextToken(prompt, p, vocab)] = 1f;
+            out.add(Sampler.promptLogprobs(new Logits(1, vocab, row), 0, prompt[p], numLogprobs));
+        }
+        return out;
+    }
+
+    private static void assertSameLogprobs(List<TokenLogprobs> expected, List<TokenLogprobs> actual, String where) {
+        assertEquals(expected.size(), actual.size(), where);
+        for (int p = 0; p < expected.size(); p++) {
+            TokenLogprobs e = expected.get(p), a = actual.get(p);
+            if (e == null) { assertNull(a, where + " position " + p); continue; }
+            assertEquals(e.tokenId(), a.tokenId(), where + " position " + p);
+            assertEquals(e.logprob(), a.logprob(), where + " position " + p);
+            assertEquals(e.rank(), a.rank(), where + " position " + p);
+            assertArrayEquals(e.topTokenIds(), a.topTokenIds(), where + " position " + p);
+            assertArrayEquals(e.topLogprobs(), a.topLogprobs(), where + " position " + p);
+        }
+    }
+
+    @Test
+    void promptLogprobsMatchTheReferenceUnderRandomSchedules() {
+        Random rnd = new Random(11);
+        int[] shared = {5, 6, 7, 8, 9, 10, 11, 12, 13, 14};
+        for (int trial = 0; trial < 20; trial++) {
+            int blockSize = 1 + rnd.nextInt(8);
+            List<int[]> prompts = prompts(rnd, 2 + rnd.nextInt(8), shared);
+            int longest = prompts.stream().mapToInt(p -> p.length).max().orElseThrow() + 4;
+            int minBlocks = (longest + blockSize - 1) / blockSize;
+            EngineConfig config = EngineConfig.defaults().withBlockSize(blockSize)
+                    .withNumKvBlocks(minBlocks + rnd.nextInt(3 * minBlocks))
+                    .withMaxNumSeqs(1 + rnd.nextInt(8))
+                    .withMaxNumBatchedTokens(1 + rnd.nextInt(rnd.nextBoolean() ? 4 : 64))
+                    .withEnablePrefixCaching(rnd.nextBoolean());
+            LlmEngine e = engine(config);
+            // Every other prompt asks for prompt logprobs (some with n = 2); the rest may fill the prefix cache first.
+            List<SamplingParams> params = new ArrayList<>();
+            for (int i = 0; i < prompts.size(); i++) {
+                SamplingParams.Builder b = SamplingParams.builder().temperature(0).maxTokens(4).ignoreEos(true);
+                if (i % 2 == 1) b.promptLogprobs(i % 4 == 1 ? 3 : 0);
+                if (i % 6 == 3) b.temperature(0.8).seed(7).n(2); // n > 1: one set of prompt logprobs for the request
+                params.add(b.build());
+            }
+            List<RequestOutput> outs = runChecked(e, prompts, params);
+            for (int i = 0; i < prompts.size(); i++) {
+                String where = "trial " + trial + " prompt " + i + " under " + config;
+                if (i % 6 != 3) assertArrayEquals(reference(prompts.get(i), 4), outs.get(i).outputs().getFirst().tokenIds(), where);
+                if (i % 2 == 0) {
+                    assertNull(outs.get(i).promptLogprobs(), where);
+                } else {
+                    assertEquals(0, outs.get(i).numCachedTokens(), where + ": a prompt-logprobs request must skip the prefix cache");
+                    assertSameLogprobs(referencePromptLogprobs(prompts.get(i), i % 4 == 1 ? 3 : 0), outs.get(i).promptLogprobs(), where);
+                }
+            }
+        }
+    }
+
+    @Test
+    void promptLogprobsComeWithTheFirstToken() {
+        LlmEngine e = engine(SMALL.withMaxNumBatchedTokens(3));
+        int[] prompt = {1, 40, 41, 42, 43, 44, 45};
+        e.addRequest("r", prompt, SamplingParams.builder().temperature(0).maxTokens(2).ignoreEos(true).promptLogprobs(1).build(), 0);
+        RequestOutput first = null;
+        while (first == null) {
+            for (RequestOutput o : e.step().outputs()) first = o;
+        }
+        assertEquals(1, first.outputs().getFirst().tokenIds().length);
+        assertSameLogprobs(referencePromptLogprobs(prompt, 1), first.promptLogprobs(), "first output");
     }
 
     @Test

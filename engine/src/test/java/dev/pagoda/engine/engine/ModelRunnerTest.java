@@ -48,8 +48,8 @@ class ModelRunnerTest {
         assertTrue(m.allocateSlots(b, 3, ComputedBlocks.NONE));   // block 4
 
         ScheduledBatch batch = new ScheduledBatch(List.of(new ScheduledSequence(a, 5, 1), new ScheduledSequence(b, 0, 3)), List.of(), 4);
-        List<ScheduledSequence> sampling = new ArrayList<>();
-        ForwardBatch fb = ModelRunner.prepareInputs(batch, m, sampling);
+        ModelRunner.Inputs in = ModelRunner.prepareInputs(batch, m);
+        ForwardBatch fb = in.forwardBatch();
 
         assertArrayEquals(new int[] {15, 20, 21, 22}, fb.tokenIds());
         assertArrayEquals(new int[] {5, 0, 1, 2}, fb.positions());
@@ -59,7 +59,8 @@ class ModelRunnerTest {
         assertArrayEquals(new int[] {4}, fb.blockTables()[1]);
         assertArrayEquals(new int[] {9, 16, 17, 18}, fb.slotMapping());
         assertArrayEquals(new int[] {0, 3}, fb.logitsIndices());
-        assertEquals(2, sampling.size());
+        assertEquals(2, in.samplingSequences().size());
+        assertTrue(in.promptLogprobRows().isEmpty());
     }
 
     @Test
@@ -67,9 +68,39 @@ class ModelRunnerTest {
         BlockManager m = new BlockManager(8, 4);
         Sequence a = seq(1, 2, 3, 4, 5, 6);
         assertTrue(m.allocateSlots(a, 4, ComputedBlocks.NONE));
-        List<ScheduledSequence> sampling = new ArrayList<>();
-        ForwardBatch fb = ModelRunner.prepareInputs(new ScheduledBatch(List.of(new ScheduledSequence(a, 0, 4)), List.of(), 4), m, sampling);
-        assertArrayEquals(new int[0], fb.logitsIndices());
-        assertTrue(sampling.isEmpty());
+        ModelRunner.Inputs in = ModelRunner.prepareInputs(new ScheduledBatch(List.of(new ScheduledSequence(a, 0, 4)), List.of(), 4), m);
+        assertArrayEquals(new int[0], in.forwardBatch().logitsIndices());
+        assertTrue(in.samplingSequences().isEmpty());
+    }
+
+    @Test
+    void promptLogprobRowsComeAfterTheSamplingRows() {
+        // The class comment's example with B asking for prompt logprobs.
+        BlockManager m = new BlockManager(8, 4);
+        Sequence a = seq(10, 11, 12, 13, 14);
+        assertTrue(m.allocateSlots(a, 5, ComputedBlocks.NONE));
+        a.setNumComputedTokens(5);
+        a.appendTokenId(15);
+        assertTrue(m.allocateSlots(a, 1, ComputedBlocks.NONE));
+        Sequence b = new Sequence(nextId++, "b", 0, new int[] {20, 21, 22}, 8, 9, 0, "b", SamplingParams.builder().promptLogprobs(2).build());
+        assertTrue(m.allocateSlots(b, 3, ComputedBlocks.NONE));
+        ScheduledBatch batch = new ScheduledBatch(List.of(new ScheduledSequence(a, 5, 1), new ScheduledSequence(b, 0, 3)), List.of(), 4);
+        ModelRunner.Inputs in = ModelRunner.prepareInputs(batch, m);
+        assertArrayEquals(new int[] {0, 3, 1, 2}, in.forwardBatch().logitsIndices());
+        assertEquals(List.of(a, b), in.samplingSequences().stream().map(ScheduledSequence::sequence).toList());
+        assertEquals(List.of(new ModelRunner.PromptLogprobRows(b, 0, 2, 2)), in.promptLogprobRows());
+    }
+
+    @Test
+    void aPromptLogprobChunkShortOfTheEndScoresAllItsRows() {
+        BlockManager m = new BlockManager(8, 4);
+        Sequence b = new Sequence(nextId++, "b", 0, new int[] {1, 2, 3, 4, 5, 6}, 8, 0, 0, "b", SamplingParams.builder().promptLogprobs(0).build());
+        assertTrue(m.allocateSlots(b, 4, ComputedBlocks.NONE));
+        b.setNumComputedTokens(4);
+        assertTrue(m.allocateSlots(b, 2, ComputedBlocks.NONE));
+        // The second chunk: positions 4 and 5; only position 4 has a next prompt token, position 5 samples.
+        ModelRunner.Inputs in = ModelRunner.prepareInputs(new ScheduledBatch(List.of(new ScheduledSequence(b, 4, 2)), List.of(), 2), m);
+        assertArrayEquals(new int[] {1, 0}, in.forwardBatch().logitsIndices());
+        assertEquals(List.of(new ModelRunner.PromptLogprobRows(b, 4, 1, 1)), in.promptLogprobRows());
     }
 }
