@@ -27,7 +27,7 @@ public final class Main {
     }
 
     public static void main(String[] argv) {
-        // One line per log record, vLLM-style: "INFO 11:56:22 LlmEngine: KV cache: ...".
+        // One line per log record, vLLM-style: "INFO 11-22 11:56:22 [logger] message".
         if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
             System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s %1$tm-%1$td %1$tT [%3$s] %5$s%6$s%n");
         }
