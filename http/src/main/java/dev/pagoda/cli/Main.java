@@ -41,6 +41,7 @@ public final class Main {
             CommandLine sub = new CommandLine(c);
             sub.getCommandSpec().mixinStandardHelpOptions(true); // --help and --version on every command
             sub.getCommandSpec().versionProvider(new Version());
+            sub.getCommandSpec().usageMessage().sortOptions(false); // as declared: the important ones first
             cli.addSubcommand(sub);
         }
         cli.addSubcommand("help", new HelpCommand());
