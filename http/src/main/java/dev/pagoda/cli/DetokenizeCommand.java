@@ -10,22 +10,23 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ./pagoda detokenize --tokenizer DIR [--skip-special-tokens]}: one JSON array of token ids
  * per input line, one JSON string per output line (UTF-8 both ways).
  */
+@CommandLine.Command(name = "detokenize", description = "token ids to text: a JSON array per stdin line -> a JSON string per stdout line")
 final class DetokenizeCommand implements Command {
-    @Override
-    public String summary() {
-        return "token ids to text: a JSON array per stdin line -> a JSON string per stdout line";
-    }
+    @Option(names = "--tokenizer", required = true, paramLabel = "DIR", description = "a model or tokenizer directory (tokenizer.json, tokenizer_config.json)")
+    Path dir;
+
+    @Option(names = "--skip-special-tokens", description = "leave special tokens (BOS, EOS, ...) out of the text")
+    boolean skipSpecialTokens;
 
     @Override
-    public int run(CliArgs args, InputStream in, PrintStream out, PrintStream err) throws Exception {
-        Path dir = Path.of(args.required("tokenizer"));
-        boolean skipSpecialTokens = args.flag("skip-special-tokens");
-        args.checkAllUsed();
+    public int run(InputStream in, PrintStream out, PrintStream err) throws Exception {
         Tokenizer tokenizer = Tokenizer.fromDirectory(dir);
         PrintStream utf8 = new PrintStream(out, false, StandardCharsets.UTF_8);
         BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));

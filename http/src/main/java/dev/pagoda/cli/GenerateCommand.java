@@ -25,6 +25,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ./pagoda generate}: completes prompts with the engine (continuous batching, paged KV cache).
@@ -36,44 +39,64 @@ import java.util.Map;
  *       all lines run together and one JSON object per line is printed, in input order, with
  *       {@code text}, {@code token_ids} (generated only) and {@code finish_reason} (lists when n > 1).</li>
  * </ul>
- * {@code --max-tokens} and {@code --temperature} are the defaults for lines that do not set them.
+ * {@code --max-tokens} and {@code --temperature} are the defaults for lines that do not set them; the engine
+ * flags ({@link EngineOptions}) are vLLM's.
  */
+@CommandLine.Command(name = "generate",
+        description = "complete a prompt (--prompt) or a JSONL file of prompts (--prompts-file) with a model (default: the bundled stories260K)")
 final class GenerateCommand implements Command {
+    @Option(names = "--prompt", paramLabel = "TEXT", description = "one prompt; its completion is printed as it is generated")
+    String prompt;
+
+    @Option(names = "--prompts-file", paramLabel = "FILE.jsonl",
+            description = "one JSON object per line: {\"prompt\": ...} plus any sampling field; one JSON result per line")
+    Path promptsFile;
+
+    @Option(names = "--model", paramLabel = "DIR", description = "a model directory (default: the bundled stories260K)")
+    Path model;
+
+    @Option(names = "--max-tokens", paramLabel = "N", description = "tokens to generate at most (default: ${DEFAULT-VALUE})")
+    int maxTokens = 256;
+
+    @Option(names = "--temperature", paramLabel = "T", description = "sampling temperature; 0 is greedy (default: ${DEFAULT-VALUE})")
+    double temperature = 0.0;
+
+    @Option(names = "--load-format", paramLabel = "FORMAT", description = "auto, safetensors or dummy (random weights) (default: ${DEFAULT-VALUE})")
+    String loadFormat = "safetensors";
+
+    @Option(names = "--backend", paramLabel = "NAME", description = "the compute backend (default: ${DEFAULT-VALUE})")
+    String backend = "cpu";
+
+    @Option(names = "--threads", paramLabel = "N", description = "backend threads; 0: one per core (default: ${DEFAULT-VALUE})")
+    int threads;
+
+    @Option(names = "--num-kv-blocks", paramLabel = "N", description = "KV-cache blocks; 0: as many as --kv-cache-memory holds (default: ${DEFAULT-VALUE})")
+    int numKvBlocks;
+
+    @Mixin
+    EngineOptions engine;
 
     @Override
-    public String summary() {
-        return "complete a prompt (--prompt) or a JSONL file of prompts (--prompts-file) with a model (default: the bundled stories260K)";
-    }
-
-    @Override
-    public int run(CliArgs args, InputStream in, PrintStream out, PrintStream err) {
-        String prompt = args.string("prompt", null);
-        String promptsFile = args.string("prompts-file", null);
-        String modelArg = args.string("model", null);
-        int maxTokens = args.integer("max-tokens", 256);
-        double temperature = args.decimal("temperature", 0.0);
-        LoadFormat loadFormat = loadFormat(args.string("load-format", "safetensors"));
-        String backendName = args.string("backend", "cpu");
-        int threads = args.integer("threads", 0);
-        EngineConfig config = engineConfig(args);
-        args.checkAllUsed();
+    public int run(InputStream in, PrintStream out, PrintStream err) {
+        LoadFormat format = loadFormat(loadFormat);
+        EngineConfig config = engine.toEngineConfig(numKvBlocks);
         if ((prompt == null) == (promptsFile == null)) throw new CliException("missing required option --prompt (or --prompts-file FILE.jsonl)");
         if (maxTokens < 1) throw new CliException("--max-tokens must be at least 1");
-        List<Map<String, Object>> lines = promptsFile != null ? readPromptsFile(Path.of(promptsFile)) : null;
-        Path modelDir = modelArg != null ? Path.of(modelArg) : DefaultModel.path();
+        List<Map<String, Object>> lines = promptsFile != null ? readPromptsFile(promptsFile) : null;
+        Path modelDir = model != null ? model : DefaultModel.path();
 
-        try (LoadedModel model = ModelLoader.load(modelDir, loadFormat);
-                ComputeBackend backend = ComputeBackends.create(backendName, new BackendOptions(threads))) {
+        try (LoadedModel loaded = ModelLoader.load(modelDir, format);
+                ComputeBackend compute = ComputeBackends.create(backend, new BackendOptions(threads))) {
             Tokenizer tokenizer = Tokenizer.fromDirectory(modelDir);
-            backend.loadModel(model.config(), model.weights());
-            LlmEngine engine = new LlmEngine(backend, model.config(), model.generationConfig(), tokenizer, config);
+            compute.loadModel(loaded.config(), loaded.weights());
+            LlmEngine llm = new LlmEngine(compute, loaded.config(), loaded.generationConfig(), tokenizer, config);
             if (prompt != null) {
                 Map<String, Object> line = new LinkedHashMap<>();
                 line.put("max_tokens", (long) maxTokens); // the JSON reader's number types
                 line.put("temperature", temperature);
-                streamOne(engine, prompt, params(line, 0), out);
+                streamOne(llm, prompt, params(line, 0), out);
             } else {
-                runFile(engine, lines, maxTokens, temperature, out);
+                runFile(llm, lines, maxTokens, temperature, out);
             }
         }
         return 0;
@@ -168,41 +191,6 @@ final class GenerateCommand implements Command {
         }
         if (lines.isEmpty()) throw new CliException(file + " has no prompts");
         return lines;
-    }
-
-    private static EngineConfig engineConfig(CliArgs args) {
-        EngineConfig d = EngineConfig.defaults();
-        boolean on = args.flag("enable-prefix-caching"), off = args.flag("no-enable-prefix-caching");
-        if (on && off) throw new CliException("--enable-prefix-caching and --no-enable-prefix-caching contradict each other");
-        try {
-            return new EngineConfig(
-                    args.integer("block-size", d.blockSize()),
-                    args.integer("num-kv-blocks", 0),
-                    bytes(args.string("kv-cache-memory", null), d.kvCacheMemoryBytes()),
-                    args.integer("max-num-seqs", d.maxNumSeqs()),
-                    args.integer("max-num-batched-tokens", d.maxNumBatchedTokens()),
-                    args.integer("max-model-len", 0),
-                    !off,
-                    args.integer("seed", 0));
-        } catch (IllegalArgumentException e) {
-            throw new CliException(e.getMessage());
-        }
-    }
-
-    /** {@code 1073741824}, {@code 512M}, {@code 4G} (binary units). */
-    private static long bytes(String v, long defaultValue) {
-        if (v == null) return defaultValue;
-        String s = v.trim().toUpperCase();
-        long unit = 1;
-        if (s.endsWith("K")) unit = 1L << 10;
-        else if (s.endsWith("M")) unit = 1L << 20;
-        else if (s.endsWith("G")) unit = 1L << 30;
-        if (unit != 1) s = s.substring(0, s.length() - 1);
-        try {
-            return Long.parseLong(s) * unit;
-        } catch (NumberFormatException e) {
-            throw new CliException("--kv-cache-memory must be bytes like 536870912, 512M or 4G, got '" + v + "'");
-        }
     }
 
     private static LoadFormat loadFormat(String value) {

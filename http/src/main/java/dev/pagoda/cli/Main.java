@@ -1,29 +1,51 @@
 package dev.pagoda.cli;
 
+import dev.pagoda.server.PagodaServer;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.HelpCommand;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.OverwrittenOptionException;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.UnmatchedArgumentException;
 
-/** {@code ./pagoda COMMAND [options]}: the entry point of every command. */
+/**
+ * {@code ./pagoda COMMAND [options]}: the entry point of every command. Picocli parses the command
+ * line into the subcommand's {@code @Option} fields; this class prints usage errors as one line
+ * (exit code 2), failures as one line (exit code 1, with a stack trace when PAGODA_DEBUG is set).
+ */
+@CommandLine.Command(name = "./pagoda", mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class, sortOptions = false, usageHelpAutoWidth = true,
+        synopsisSubcommandLabel = "COMMAND", commandListHeading = "%nCommands:%n",
+        footer = {"", "Run by the ./pagoda script itself:",
+                "  test            fetch test fixtures and run the test suite",
+                "  build           build the project (skipping tests)",
+                "  fetch-fixtures  fetch the tokenizers and corpus the tests use",
+                "  mvn             run the Maven wrapper with JDK 25"})
 public final class Main {
     private Main() {}
 
-    /** Every subcommand, in the order {@code help} lists them. */
-    static Map<String, Command> commands() {
-        Map<String, Command> c = new LinkedHashMap<>();
-        c.put("generate", new GenerateCommand());
-        c.put("tokenize", new TokenizeCommand());
-        c.put("detokenize", new DetokenizeCommand());
-        c.put("render-chat", new RenderChatCommand());
-        c.put("serve", new ServeCommand());
-        return c;
+    /** The top-level command with every subcommand, in the order {@code help} lists them. */
+    static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new Main());
+        for (Command c : List.of(new GenerateCommand(), new TokenizeCommand(), new DetokenizeCommand(),
+                new RenderChatCommand(), new ServeCommand())) {
+            CommandLine sub = new CommandLine(c);
+            sub.getCommandSpec().mixinStandardHelpOptions(true); // --help and --version on every command
+            sub.getCommandSpec().versionProvider(new Version());
+            sub.getCommandSpec().usageMessage().sortOptions(false); // as declared: the important ones first
+            cli.addSubcommand(sub);
+        }
+        cli.addSubcommand("help", new HelpCommand());
+        return cli;
     }
 
     public static void main(String[] argv) {
@@ -39,32 +61,73 @@ public final class Main {
 
     /** Runs one command with the given streams; returns the exit code (0 ok, 1 failure, 2 usage error). */
     static int run(String[] argv, InputStream in, PrintStream out, PrintStream err) {
-        Map<String, Command> commands = commands();
-        if (argv.length == 0 || argv[0].equals("help") || argv[0].equals("--help")) {
-            out.println("usage: ./pagoda COMMAND [options]\n");
-            commands.forEach((name, cmd) -> out.printf("  %-14s %s%n", name, cmd.summary()));
-            out.printf("  %-14s %s%n", "test", "fetch test fixtures and run the test suite");
-            out.printf("  %-14s %s%n", "build", "build the project (skipping tests)");
-            return argv.length == 0 ? 2 : 0;
+        CommandLine cli = commandLine();
+        PrintWriter outWriter = new PrintWriter(out, true, StandardCharsets.UTF_8);
+        cli.setOut(outWriter);
+        cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
+        if (argv.length == 0) {
+            cli.usage(outWriter);
+            return 2;
         }
-        Command cmd = commands.get(argv[0]);
-        if (cmd == null) {
+        if (!argv[0].startsWith("-") && !cli.getSubcommands().containsKey(argv[0])) {
             err.println("pagoda: unknown command '" + argv[0] + "' (see ./pagoda help)");
             return 2;
         }
+        String who = argv[0].startsWith("-") ? "pagoda" : "pagoda " + argv[0];
+        ParseResult parsed;
         try {
-            List<String> rest = new ArrayList<>(Arrays.asList(argv).subList(1, argv.length));
-            // vLLM's `serve MODEL`: a leading positional argument is the model.
-            if (argv[0].equals("serve") && !rest.isEmpty() && !rest.getFirst().startsWith("--")) rest.addFirst("--model");
-            CliArgs args = CliArgs.parse(rest);
-            return cmd.run(args, in, out, err);
+            parsed = cli.parseArgs(argv);
+        } catch (ParameterException e) {
+            err.println(who + ": " + usageError(e, argv));
+            return 2;
+        }
+        if (CommandLine.printHelpIfRequested(parsed)) {
+            outWriter.flush();
+            return 0;
+        }
+        if (!parsed.hasSubcommand()) { // options only, none of them --help or --version
+            cli.usage(outWriter);
+            return 2;
+        }
+        Command command = parsed.subcommand().commandSpec().commandLine().getCommand();
+        try {
+            return command.run(in, out, err);
         } catch (CliException e) {
-            err.println("pagoda " + argv[0] + ": " + e.getMessage());
+            err.println(who + ": " + e.getMessage());
             return 2;
         } catch (Exception e) {
-            err.println("pagoda " + argv[0] + ": " + e.getMessage());
+            err.println(who + ": " + e.getMessage());
             if (System.getenv("PAGODA_DEBUG") != null) e.printStackTrace(err);
             return 1;
+        }
+    }
+
+    /** Picocli's message for a bad command line, in the CLI's own words where picocli's are longer. */
+    private static String usageError(ParameterException e, String[] argv) {
+        if (e instanceof UnmatchedArgumentException u && !u.getUnmatched().isEmpty()) {
+            String arg = u.getUnmatched().getFirst();
+            if (!arg.startsWith("-")) return "unexpected argument '" + arg + "'";
+            String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+            List<String> close = u.getSuggestions();
+            return "unknown option " + name + (close.isEmpty() ? "" : " (did you mean " + close.getFirst() + "?)");
+        }
+        if (e instanceof OverwrittenOptionException o && o.getOverwritten() instanceof OptionSpec option) {
+            // A negatable flag is one option to picocli: --x --no-x reads as "given twice".
+            if (option.negatable()) {
+                String on = option.longestName(), off = "--no-" + on.substring(2);
+                List<String> args = Arrays.asList(argv);
+                if (args.contains(on) && args.contains(off)) return on + " and " + off + " contradict each other";
+            }
+            return "option " + option.longestName() + " given twice";
+        }
+        return e.getMessage();
+    }
+
+    /** {@code --version}: the version GET /version reports. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"pagoda " + PagodaServer.VERSION};
         }
     }
 }

@@ -13,6 +13,8 @@ import java.time.LocalDateTime;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ./pagoda render-chat --tokenizer DIR [--chat-template FILE]}: reads one JSON object
@@ -20,26 +22,25 @@ import java.util.Set;
  * on stdin and writes the rendered prompt to stdout exactly as Hugging Face's
  * {@code apply_chat_template(..., tokenize=False)} would (UTF-8, no added newline).
  */
+@CommandLine.Command(name = "render-chat", description = "render a chat (JSON on stdin) with the model's chat template")
 final class RenderChatCommand implements Command {
     private static final Set<String> KEYS = Set.of("messages", "tools", "add_generation_prompt", "chat_template_kwargs");
 
-    @Override
-    public String summary() {
-        return "render a chat (JSON on stdin) with the model's chat template";
-    }
+    @Option(names = "--tokenizer", required = true, paramLabel = "DIR",
+            description = "a model or tokenizer directory (tokenizer_config.json holds the chat template)")
+    Path dir;
+
+    @Option(names = "--chat-template", paramLabel = "FILE", description = "a Jinja template file to use instead of the tokenizer's")
+    Path templateFile;
 
     @Override
     @SuppressWarnings("unchecked")
-    public int run(CliArgs args, InputStream in, PrintStream out, PrintStream err) throws Exception {
-        Path dir = Path.of(args.required("tokenizer"));
-        String templateFile = args.string("chat-template", null);
-        args.checkAllUsed();
+    public int run(InputStream in, PrintStream out, PrintStream err) throws Exception {
         if (!Files.isDirectory(dir)) throw new CliException("--tokenizer: no such directory " + dir);
         String override = null;
         if (templateFile != null) {
-            Path f = Path.of(templateFile);
-            if (!Files.isRegularFile(f)) throw new CliException("--chat-template: no such file " + f);
-            override = Files.readString(f, StandardCharsets.UTF_8);
+            if (!Files.isRegularFile(templateFile)) throw new CliException("--chat-template: no such file " + templateFile);
+            override = Files.readString(templateFile, StandardCharsets.UTF_8);
         }
         ChatTemplate template = ChatTemplate.fromTokenizerDir(dir, override);
 

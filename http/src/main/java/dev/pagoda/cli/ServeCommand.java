@@ -14,6 +14,10 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code ./pagoda serve [MODEL_DIR | --model MODEL_DIR]}: the OpenAI-compatible server, with vLLM's flag names
@@ -25,41 +29,87 @@ import java.util.concurrent.CountDownLatch;
  * looks like {@code ORG/NAME} is fetched from the Hugging Face hub ({@code --revision}, default main). SIGTERM (or Ctrl-C) drains in-flight
  * requests for up to {@code --shutdown-timeout} seconds, then stops.
  */
+@CommandLine.Command(name = "serve",
+        description = "serve a model over an OpenAI-compatible HTTP API (default: the bundled stories260K on port 8000)")
 final class ServeCommand implements Command {
     private static final List<String> DTYPES = List.of("auto", "float32", "float", "bfloat16", "float16", "half");
 
-    @Override
-    public String summary() {
-        return "serve a model over an OpenAI-compatible HTTP API (default: the bundled stories260K on port 8000)";
-    }
+    @Parameters(arity = "0..1", paramLabel = "MODEL", description = "the model, as with --model (vLLM's `serve MODEL`)")
+    String modelPositional;
+
+    @Option(names = "--model", paramLabel = "MODEL",
+            description = "a model directory or a Hugging Face id ORG/NAME (default: the bundled stories260K)")
+    String modelOption;
+
+    @Option(names = "--revision", paramLabel = "REV", description = "the Hugging Face revision to fetch (default: ${DEFAULT-VALUE})")
+    String revision = "main";
+
+    @Option(names = "--host", paramLabel = "HOST", description = "the address to listen on (default: ${DEFAULT-VALUE})")
+    String host = "0.0.0.0";
+
+    @Option(names = "--port", paramLabel = "PORT", description = "the port to listen on; 0: any free one (default: ${DEFAULT-VALUE})")
+    int port = 8000;
+
+    @Option(names = "--served-model-name", paramLabel = "NAME[,NAME...]",
+            description = "the model names requests may use (default: MODEL, or stories260k)")
+    String servedModelName;
+
+    @Option(names = "--api-key", paramLabel = "KEY", description = "require this bearer token (default: $PAGODA_API_KEY, else none)")
+    String apiKey;
+
+    @Option(names = "--dtype", paramLabel = "DTYPE", description = "one of auto, float32, float, bfloat16, float16, half (default: ${DEFAULT-VALUE})")
+    String dtype = "auto";
+
+    @Option(names = "--device", paramLabel = "DEVICE", description = "cpu or cuda (default: ${DEFAULT-VALUE})")
+    String device = "cpu";
+
+    @Option(names = "--load-format", paramLabel = "FORMAT", description = "auto, safetensors or dummy (random weights) (default: ${DEFAULT-VALUE})")
+    String loadFormat = "auto";
+
+    @Option(names = "--chat-template", paramLabel = "FILE", description = "a Jinja chat template file to use instead of the tokenizer's")
+    String chatTemplate;
+
+    @Option(names = "--generation-config", paramLabel = "auto|vllm|DIR",
+            description = "where default sampling parameters come from (default: ${DEFAULT-VALUE})")
+    String generationConfig = "auto";
+
+    @Option(names = "--threads", paramLabel = "N", description = "backend threads; 0: one per core (default: ${DEFAULT-VALUE})")
+    int threads;
+
+    @Option(names = "--max-queued-requests", paramLabel = "N", description = "waiting requests before 503s (default: ${DEFAULT-VALUE})")
+    int maxQueuedRequests = 4096;
+
+    @Option(names = "--shutdown-timeout", paramLabel = "SECONDS",
+            description = "how long SIGTERM waits for in-flight requests (default: ${DEFAULT-VALUE})")
+    int shutdownTimeout = 30;
+
+    @Option(names = "--disable-log-stats", description = "no periodic throughput and KV-cache log lines")
+    boolean disableLogStats;
+
+    @Option(names = "--gpu-memory-utilization", paramLabel = "FRACTION", description = "for --device cuda (not available yet)")
+    String gpuMemoryUtilization;
+
+    @Option(names = "--num-gpu-blocks-override", paramLabel = "N",
+            description = "KV-cache blocks; 0: as many as --kv-cache-memory holds (default: ${DEFAULT-VALUE})")
+    int numGpuBlocksOverride;
+
+    @Mixin
+    EngineOptions engine;
 
     @Override
-    public int run(CliArgs args, InputStream in, PrintStream out, PrintStream err) throws Exception {
-        String modelArg = args.string("model", null);
-        String revision = args.string("revision", "main");
-        String host = args.string("host", "0.0.0.0");
-        int port = args.integer("port", 8000);
-        String names = args.string("served-model-name", null);
-        String apiKey = args.string("api-key", System.getenv("PAGODA_API_KEY"));
-        String dtype = args.string("dtype", "auto");
-        String device = args.string("device", "cpu");
-        LoadFormat loadFormat = loadFormat(args.string("load-format", "auto"));
-        String chatTemplate = args.string("chat-template", null);
-        String generationConfig = args.string("generation-config", "auto");
-        int threads = args.integer("threads", 0);
-        int maxQueued = args.integer("max-queued-requests", 4096);
-        int grace = args.integer("shutdown-timeout", 30);
-        boolean noStats = args.flag("disable-log-stats");
-        String gpuMemory = args.string("gpu-memory-utilization", null);
-        EngineConfig engineConfig = engineConfig(args);
-        args.checkAllUsed();
+    public int run(InputStream in, PrintStream out, PrintStream err) throws Exception {
+        if (modelPositional != null && modelOption != null) throw new CliException("give the model once: MODEL or --model, not both");
+        String modelArg = modelPositional != null ? modelPositional : modelOption;
+        String key = apiKey != null ? apiKey : System.getenv("PAGODA_API_KEY");
+        LoadFormat format = loadFormat(loadFormat);
+        EngineConfig engineConfig = engine.toEngineConfig(numGpuBlocksOverride);
 
         if (!DTYPES.contains(dtype)) throw new CliException("--dtype must be one of " + DTYPES + ", got '" + dtype + "'");
         if (!device.equals("cpu") && !device.equals("cuda")) throw new CliException("--device must be cpu or cuda, got '" + device + "'");
-        if (gpuMemory != null && device.equals("cpu")) {
+        if (gpuMemoryUtilization != null && device.equals("cpu")) {
             throw new CliException("--gpu-memory-utilization is for --device cuda; on the CPU size the KV cache with --kv-cache-memory");
         }
-        if (gpuMemory != null) throw new CliException("--device cuda is not available yet (no CUDA backend in this build)");
+        if (gpuMemoryUtilization != null) throw new CliException("--device cuda is not available yet (no CUDA backend in this build)");
         if (port < 0 || port > 65535) throw new CliException("--port must be in [0, 65535], got " + port);
         Path modelDir = modelArg != null ? Path.of(modelArg) : DefaultModel.path();
         if (!Files.isDirectory(modelDir)) {
@@ -75,19 +125,19 @@ final class ServeCommand implements Command {
             templateFile = Path.of(chatTemplate);
             if (!Files.isRegularFile(templateFile)) throw new CliException("--chat-template " + chatTemplate + " is not a file");
         }
-        List<String> served = names == null ? List.of(modelArg == null ? "stories260k" : modelArg)
-                : Arrays.stream(names.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        List<String> served = servedModelName == null ? List.of(modelArg == null ? "stories260k" : modelArg)
+                : Arrays.stream(servedModelName.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
         if (device.equals("cpu") && !dtype.equals("auto") && !dtype.startsWith("float")) {
             err.println("WARNING [serve] the CPU backend computes in float32; --dtype " + dtype + " only describes the weights it reads");
         }
 
         ServerConfig config;
         try {
-            config = new ServerConfig(host, port, apiKey, maxQueued, grace, noStats ? 0 : 10);
+            config = new ServerConfig(host, port, key, maxQueuedRequests, shutdownTimeout, disableLogStats ? 0 : 10);
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage());
         }
-        ServeOptions options = new ServeOptions(modelDir, served, loadFormat, device, threads, engineConfig, templateFile, generationConfig);
+        ServeOptions options = new ServeOptions(modelDir, served, format, device, threads, engineConfig, templateFile, generationConfig);
         PagodaServer server = PagodaServer.start(config, options, err);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -96,41 +146,6 @@ final class ServeCommand implements Command {
         }, "pagoda-shutdown"));
         stopped.await();
         return 0;
-    }
-
-    static EngineConfig engineConfig(CliArgs args) {
-        EngineConfig d = EngineConfig.defaults();
-        boolean on = args.flag("enable-prefix-caching"), off = args.flag("no-enable-prefix-caching");
-        if (on && off) throw new CliException("--enable-prefix-caching and --no-enable-prefix-caching contradict each other");
-        try {
-            return new EngineConfig(
-                    args.integer("block-size", d.blockSize()),
-                    args.integer("num-gpu-blocks-override", 0),
-                    bytes(args.string("kv-cache-memory", null), d.kvCacheMemoryBytes()),
-                    args.integer("max-num-seqs", d.maxNumSeqs()),
-                    args.integer("max-num-batched-tokens", d.maxNumBatchedTokens()),
-                    args.integer("max-model-len", 0),
-                    !off,
-                    args.integer("seed", 0));
-        } catch (IllegalArgumentException e) {
-            throw new CliException(e.getMessage());
-        }
-    }
-
-    /** {@code 1073741824}, {@code 512M}, {@code 4G}, {@code 4GiB} (binary units). */
-    static long bytes(String v, long defaultValue) {
-        if (v == null) return defaultValue;
-        String s = v.trim().toUpperCase().replace("IB", "").replace("B", "");
-        long unit = 1;
-        if (s.endsWith("K")) unit = 1L << 10;
-        else if (s.endsWith("M")) unit = 1L << 20;
-        else if (s.endsWith("G")) unit = 1L << 30;
-        if (unit != 1) s = s.substring(0, s.length() - 1);
-        try {
-            return Long.parseLong(s.trim()) * unit;
-        } catch (NumberFormatException e) {
-            throw new CliException("--kv-cache-memory must be bytes like 536870912, 512M or 4G, got '" + v + "'");
-        }
     }
 
     private static LoadFormat loadFormat(String value) {

@@ -9,22 +9,23 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ./pagoda tokenize --tokenizer DIR [--add-special-tokens]}: one JSON string per input line,
  * one JSON array of token ids per output line (UTF-8 both ways).
  */
+@CommandLine.Command(name = "tokenize", description = "text to token ids: a JSON string per stdin line -> a JSON array per stdout line")
 final class TokenizeCommand implements Command {
-    @Override
-    public String summary() {
-        return "text to token ids: a JSON string per stdin line -> a JSON array per stdout line";
-    }
+    @Option(names = "--tokenizer", required = true, paramLabel = "DIR", description = "a model or tokenizer directory (tokenizer.json, tokenizer_config.json)")
+    Path dir;
+
+    @Option(names = "--add-special-tokens", description = "add the tokenizer's BOS/EOS tokens as Hugging Face's encode(add_special_tokens=True) does")
+    boolean addSpecialTokens;
 
     @Override
-    public int run(CliArgs args, InputStream in, PrintStream out, PrintStream err) throws Exception {
-        Path dir = Path.of(args.required("tokenizer"));
-        boolean addSpecialTokens = args.flag("add-special-tokens");
-        args.checkAllUsed();
+    public int run(InputStream in, PrintStream out, PrintStream err) throws Exception {
         Tokenizer tokenizer = Tokenizer.fromDirectory(dir);
         PrintStream utf8 = new PrintStream(out, false, StandardCharsets.UTF_8);
         BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));

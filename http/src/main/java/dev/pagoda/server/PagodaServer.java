@@ -28,6 +28,9 @@ import java.util.List;
  * What {@code ./pagoda serve} runs and what the tests start on a free loopback port.
  */
 public final class PagodaServer implements AutoCloseable {
+    /** Pagoda's version, as GET /version and {@code ./pagoda --version} report it. */
+    public static final String VERSION = InfoHandlers.VERSION;
+
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("MM-dd HH:mm:ss");
 
     private final OpenAiServer http;

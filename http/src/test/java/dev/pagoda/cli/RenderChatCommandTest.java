@@ -12,16 +12,17 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 class RenderChatCommandTest {
     private static String run(String stdin, String... argv) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8);
-        int rc = new RenderChatCommand().run(CliArgs.parse(List.of(argv)),
-                new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), ps, ps);
+        RenderChatCommand command = new RenderChatCommand();
+        new CommandLine(command).parseArgs(argv); // fills the command's @Option fields
+        int rc = command.run(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), ps, ps);
         assertEquals(0, rc);
         return out.toString(StandardCharsets.UTF_8);
     }

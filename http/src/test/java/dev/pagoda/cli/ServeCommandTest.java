@@ -36,9 +36,9 @@ class ServeCommandTest {
 
     @Test
     void kvCacheMemorySizes() {
-        assertEquals(512L << 20, ServeCommand.bytes("512M", 0));
-        assertEquals(4L << 30, ServeCommand.bytes("4GiB", 0));
-        assertEquals(1000, ServeCommand.bytes("1000", 0));
-        assertEquals(7, ServeCommand.bytes(null, 7));
+        assertEquals(512L << 20, EngineOptions.bytes("512M", 0));
+        assertEquals(4L << 30, EngineOptions.bytes("4GiB", 0));
+        assertEquals(1000, EngineOptions.bytes("1000", 0));
+        assertEquals(7, EngineOptions.bytes(null, 7));
     }
 }

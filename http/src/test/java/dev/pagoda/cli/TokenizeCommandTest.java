@@ -8,14 +8,15 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 /** {@code ./pagoda tokenize} and {@code ./pagoda detokenize} on the bundled stories260K tokenizer. */
 class TokenizeCommandTest {
     private static String run(Command command, String stdin, String... args) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int rc = command.run(CliArgs.parse(List.of(args)), new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+        new CommandLine(command).parseArgs(args); // fills the command's @Option fields
+        int rc = command.run(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
                 new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
         assertEquals(0, rc);
         return out.toString(StandardCharsets.UTF_8);
