@@ -80,37 +80,7 @@ public final class CpuBackend implements ComputeBackend {
     }
 
     private void validate(ForwardBatch b) {
-        int numSlots = cache.numSlots(), blockSize = cache.blockSize;
-        for (int t = 0; t < b.numTokens(); t++) {
-            int id = b.tokenIds()[t];
-            if (id < 0 || id >= config.vocabSize()) {
-                throw new IllegalArgumentException("tokenIds[" + t + "] = " + id + " is outside the vocabulary [0, " + config.vocabSize() + ")");
-            }
-            int slot = b.slotMapping()[t];
-            if (slot < 0 || slot >= numSlots) {
-                throw new IllegalArgumentException("slotMapping[" + t + "] = " + slot + " is outside the KV cache [0, " + numSlots + ")");
-            }
-        }
-        for (int s = 0; s < b.numSeqs(); s++) {
-            int neededBlocks = (b.seqLens()[s] + blockSize - 1) / blockSize;
-            int[] table = b.blockTables()[s];
-            if (table.length < neededBlocks) {
-                throw new IllegalArgumentException("blockTables[" + s + "] has " + table.length + " blocks, seqLen "
-                        + b.seqLens()[s] + " needs " + neededBlocks + " of " + blockSize + " tokens");
-            }
-            // Attention puts new token i at position contextLen + i; RoPE uses positions[]: they must agree.
-            for (int i = 0, row = b.queryStartLoc()[s]; row < b.queryStartLoc()[s + 1]; i++, row++) {
-                if (b.positions()[row] != b.contextLen(s) + i) {
-                    throw new IllegalArgumentException("positions[" + row + "] = " + b.positions()[row] + " but sequence " + s
-                            + " has " + b.contextLen(s) + " cached tokens, so its new token " + i + " is at position " + (b.contextLen(s) + i));
-                }
-            }
-            for (int i = 0; i < neededBlocks; i++) {
-                if (table[i] < 0 || table[i] >= cache.numBlocks) {
-                    throw new IllegalArgumentException("blockTables[" + s + "][" + i + "] = " + table[i] + " is not a block id in [0, " + cache.numBlocks + ")");
-                }
-            }
-        }
+        b.checkFits(config.vocabSize(), cache.numBlocks, cache.blockSize);
     }
 
     private void requireModel() {

@@ -117,7 +117,7 @@ public final class CudaBackend implements ComputeBackend {
     public Logits forward(ForwardBatch batch) {
         requireModel();
         if (cache == null) throw new IllegalStateException("allocateKvCache must be called before forward");
-        BatchChecks.validate(batch, config.vocabSize(), cache);
+        batch.checkFits(config.vocabSize(), cache.numBlocks, cache.blockSize);
         cuda.makeCurrent();
         if (useCudaGraphs && decodeGraphs.accepts(batch, cache)) {
             graphSteps++;

@@ -71,4 +71,44 @@ public record ForwardBatch(
     public int contextLen(int s) {
         return seqLens[s] - queryLen(s);
     }
+
+    /**
+     * Checks this batch against a model and a KV cache before a backend runs it: token ids in the
+     * vocabulary, slots and block ids inside the cache, block tables long enough, and each new
+     * token's position equal to {@code contextLen + i} (attention places new token {@code i} there,
+     * RoPE uses {@code positions}: the two must agree). A bad slot would silently overwrite another
+     * sequence's cache, far from its cause, so every backend calls this first.
+     */
+    public void checkFits(int vocabSize, int numBlocks, int blockSize) {
+        long numSlots = (long) numBlocks * blockSize;
+        for (int t = 0; t < numTokens(); t++) {
+            int id = tokenIds[t];
+            if (id < 0 || id >= vocabSize) {
+                throw new IllegalArgumentException("tokenIds[" + t + "] = " + id + " is outside the vocabulary [0, " + vocabSize + ")");
+            }
+            int slot = slotMapping[t];
+            if (slot < 0 || slot >= numSlots) {
+                throw new IllegalArgumentException("slotMapping[" + t + "] = " + slot + " is outside the KV cache [0, " + numSlots + ")");
+            }
+        }
+        for (int s = 0; s < numSeqs(); s++) {
+            int neededBlocks = (seqLens[s] + blockSize - 1) / blockSize;
+            int[] table = blockTables[s];
+            if (table.length < neededBlocks) {
+                throw new IllegalArgumentException("blockTables[" + s + "] has " + table.length + " blocks, seqLen "
+                        + seqLens[s] + " needs " + neededBlocks + " of " + blockSize + " tokens");
+            }
+            for (int i = 0; i < neededBlocks; i++) {
+                if (table[i] < 0 || table[i] >= numBlocks) {
+                    throw new IllegalArgumentException("blockTables[" + s + "][" + i + "] = " + table[i] + " is not a block id in [0, " + numBlocks + ")");
+                }
+            }
+            for (int i = 0, row = queryStartLoc[s]; row < queryStartLoc[s + 1]; i++, row++) {
+                if (positions[row] != contextLen(s) + i) {
+                    throw new IllegalArgumentException("positions[" + row + "] = " + positions[row] + " but sequence " + s
+                            + " has " + contextLen(s) + " cached tokens, so its new token " + i + " is at position " + (contextLen(s) + i));
+                }
+            }
+        }
+    }
 }
