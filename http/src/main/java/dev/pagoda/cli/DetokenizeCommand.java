@@ -1,13 +1,8 @@
 package dev.pagoda.cli;
 
-import dev.pagoda.engine.json.Json;
-import dev.pagoda.engine.json.JsonException;
 import dev.pagoda.engine.tokenizer.Tokenizer;
-import java.io.BufferedReader;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine;
@@ -28,17 +23,7 @@ final class DetokenizeCommand implements Command {
     @Override
     public int run(InputStream in, PrintStream out, PrintStream err) throws Exception {
         Tokenizer tokenizer = Tokenizer.fromDirectory(dir);
-        PrintStream utf8 = new PrintStream(out, false, StandardCharsets.UTF_8);
-        BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-        int lineNumber = 0;
-        for (String line; (line = reader.readLine()) != null; ) {
-            lineNumber++;
-            Object value;
-            try {
-                value = Json.parse(line);
-            } catch (JsonException e) {
-                throw new CliException("stdin line " + lineNumber + ": not JSON: " + e.getMessage());
-            }
+        JsonLines.map(in, out, (value, lineNumber) -> {
             if (!(value instanceof List<?> list)) throw new CliException("stdin line " + lineNumber + ": expected a JSON array of token ids");
             int[] ids = new int[list.size()];
             for (int i = 0; i < ids.length; i++) {
@@ -47,9 +32,8 @@ final class DetokenizeCommand implements Command {
                 }
                 ids[i] = id.intValue();
             }
-            utf8.println(Json.write(tokenizer.decode(ids, skipSpecialTokens)));
-            utf8.flush();
-        }
+            return tokenizer.decode(ids, skipSpecialTokens);
+        });
         return 0;
     }
 }

@@ -1,13 +1,8 @@
 package dev.pagoda.cli;
 
-import dev.pagoda.engine.json.Json;
-import dev.pagoda.engine.json.JsonException;
 import dev.pagoda.engine.tokenizer.Tokenizer;
-import java.io.BufferedReader;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
@@ -27,21 +22,10 @@ final class TokenizeCommand implements Command {
     @Override
     public int run(InputStream in, PrintStream out, PrintStream err) throws Exception {
         Tokenizer tokenizer = Tokenizer.fromDirectory(dir);
-        PrintStream utf8 = new PrintStream(out, false, StandardCharsets.UTF_8);
-        BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-        int lineNumber = 0;
-        for (String line; (line = reader.readLine()) != null; ) {
-            lineNumber++;
-            Object value;
-            try {
-                value = Json.parse(line);
-            } catch (JsonException e) {
-                throw new CliException("stdin line " + lineNumber + ": not JSON: " + e.getMessage());
-            }
+        JsonLines.map(in, out, (value, lineNumber) -> {
             if (!(value instanceof String text)) throw new CliException("stdin line " + lineNumber + ": expected a JSON string");
-            utf8.println(Json.write(tokenizer.encode(text, addSpecialTokens)));
-            utf8.flush();
-        }
+            return tokenizer.encode(text, addSpecialTokens);
+        });
         return 0;
     }
 }
