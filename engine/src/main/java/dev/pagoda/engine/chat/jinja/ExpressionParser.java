@@ -8,15 +8,10 @@ import java.util.List;
 /**
  * The expression half of the parser, following jinja2's grammar and operator precedence (lowest
  * first): inline if, or, and, not, comparisons/in, + -, ~, * / // %, **, unary minus, then postfix
- * ({@code .attr [key] (call)}) and filters/tests ({@code |f}, {@code is t}). {@link Parser} adds statements.
+ * ({@code .attr [key] (call)}) and filters/tests ({@code |f}, {@code is t}). {@link Parser} adds statements;
+ * primaries and postfix chains come from {@link PrimaryParser}, token handling from {@link TokenCursor}.
  */
-abstract class ExpressionParser {
-    /** Deeper syntax than this is rejected instead of overflowing the Java stack. */
-    static final int MAX_NESTING = 200;
-
-    final List<Token> toks;
-    int p;
-    int depth;
+abstract class ExpressionParser extends PrimaryParser {
     /**
      * jinja2 reports an unknown filter or test at compile time, except directly inside an
      * {@code if} block or an inline if ("soft" frames), where it fails only when evaluated.
@@ -25,71 +20,18 @@ abstract class ExpressionParser {
     final List<Token> unknownNames = new ArrayList<>();
 
     ExpressionParser(List<Token> toks) {
-        this.toks = toks;
-    }
-
-    // ---- token helpers ----
-
-    Token peek() {
-        return toks.get(p);
-    }
-
-    Token peek(int ahead) {
-        return toks.get(Math.min(p + ahead, toks.size() - 1));
-    }
-
-    Token next() {
-        Token t = toks.get(p);
-        if (t.type() != Type.EOF) p++;
-        return t;
-    }
-
-    boolean acceptOp(String op) {
-        if (peek().isOperator(op)) {
-            p++;
-            return true;
-        }
-        return false;
-    }
-
-    boolean acceptName(String name) {
-        if (peek().isName(name)) {
-            p++;
-            return true;
-        }
-        return false;
-    }
-
-    void expectOp(String op) {
-        if (!acceptOp(op)) throw error("expected '" + op + "', got " + peek().describe());
-    }
-
-    String expectName() {
-        Token t = next();
-        if (t.type() != Type.NAME) throw new TemplateException("expected a name, got " + t.describe(), t.line());
-        return t.text();
-    }
-
-    void expect(Type type) {
-        Token t = next();
-        if (t.type() != type) throw new TemplateException("expected " + (type == Type.BLOCK_END ? "'%}'" : "'}}'") + ", got " + t.describe(), t.line());
-    }
-
-    TemplateException error(String message) {
-        return new TemplateException(message, peek().line());
-    }
-
-    void enter() {
-        if (++depth > MAX_NESTING) throw error("template nesting deeper than " + MAX_NESTING);
+        super(toks);
     }
 
     // ---- expressions ----
 
+    @Override
     Expr parseExpression(boolean withCondExpr) {
         return withCondExpr ? parseCondExpr() : parseOr();
     }
 
     /** A comma-separated list becomes a tuple; a single expression stays itself. */
+    @Override
     Expr parseTuple(boolean simplified, boolean withCondExpr, List<String> extraEnd, boolean explicitParens) {
         int line = peek().line();
         List<Expr> args = new ArrayList<>();
@@ -234,145 +176,6 @@ abstract class ExpressionParser {
         } finally {
             depth--;
         }
-    }
-
-    Expr parsePrimary() {
-        Token t = next();
-        switch (t.type()) {
-            case NAME -> {
-                return switch (t.text()) {
-                    case "true", "True" -> new Const(Boolean.TRUE, t.line());
-                    case "false", "False" -> new Const(Boolean.FALSE, t.line());
-                    case "none", "None" -> new Const(null, t.line());
-                    default -> new Name(t.text(), t.line());
-                };
-            }
-            case STRING -> {
-                StringBuilder sb = new StringBuilder(t.text());
-                while (peek().type() == Type.STRING) sb.append(next().text());
-                return new Const(sb.toString(), t.line());
-            }
-            case INTEGER -> {
-                return new Const(parseInteger(t), t.line());
-            }
-            case FLOAT -> {
-                return new Const(Double.parseDouble(t.text()), t.line());
-            }
-            case OPERATOR -> {
-                switch (t.text()) {
-                    case "(" -> {
-                        Expr e = parseTuple(false, true, List.of(), true);
-                        expectOp(")");
-                        return e;
-                    }
-                    case "[" -> {
-                        List<Expr> items = new ArrayList<>();
-                        while (!acceptOp("]")) {
-                            if (!items.isEmpty()) expectOp(",");
-                            if (acceptOp("]")) break;
-                            items.add(parseExpression(true));
-                        }
-                        return new ListLit(items, t.line());
-                    }
-                    case "{" -> {
-                        List<Expr> keys = new ArrayList<>();
-                        List<Expr> values = new ArrayList<>();
-                        while (!acceptOp("}")) {
-                            if (!keys.isEmpty()) expectOp(",");
-                            if (acceptOp("}")) break;
-                            keys.add(parseExpression(true));
-                            expectOp(":");
-                            values.add(parseExpression(true));
-                        }
-                        return new DictLit(keys, values, t.line());
-                    }
-                    default -> { }
-                }
-            }
-            default -> { }
-        }
-        throw new TemplateException("unexpected " + t.describe(), t.line());
-    }
-
-    static Long parseInteger(Token t) {
-        String s = t.text().toLowerCase(java.util.Locale.ROOT);
-        try {
-            if (s.startsWith("0b")) return Long.parseLong(s.substring(2), 2);
-            if (s.startsWith("0o")) return Long.parseLong(s.substring(2), 8);
-            if (s.startsWith("0x")) return Long.parseLong(s.substring(2), 16);
-            return Long.parseLong(s);
-        } catch (NumberFormatException e) {
-            throw new TemplateException("integer literal out of range: " + t.text(), t.line());
-        }
-    }
-
-    Expr parsePostfix(Expr node) {
-        while (true) {
-            Token t = peek();
-            if (t.isOperator(".")) {
-                next();
-                Token a = next();
-                if (a.type() == Type.NAME) node = new GetAttr(node, a.text(), a.line());
-                else if (a.type() == Type.INTEGER) node = new GetItem(node, new Const(parseInteger(a), a.line()), a.line());
-                else throw new TemplateException("expected an attribute name after '.', got " + a.describe(), a.line());
-            } else if (t.isOperator("[")) {
-                next();
-                node = parseSubscript(node, t.line());
-            } else if (t.isOperator("(")) {
-                node = parseCall(node);
-            } else {
-                return node;
-            }
-        }
-    }
-
-    Expr parseSubscript(Expr obj, int line) {
-        Expr start = null;
-        if (!peek().isOperator(":")) {
-            start = parseExpression(true);
-            if (acceptOp("]")) return new GetItem(obj, start, line);
-        }
-        expectOp(":");
-        Expr stop = null, step = null;
-        if (!peek().isOperator("]") && !peek().isOperator(":")) stop = parseExpression(true);
-        if (acceptOp(":")) {
-            if (!peek().isOperator("]")) step = parseExpression(true);
-        }
-        expectOp("]");
-        return new Slice(obj, start, stop, step, line);
-    }
-
-    record Args(List<Expr> args, List<String> kwNames, List<Expr> kwValues) {}
-
-    Args parseCallArgs() {
-        expectOp("(");
-        List<Expr> args = new ArrayList<>();
-        List<String> kwNames = new ArrayList<>();
-        List<Expr> kwValues = new ArrayList<>();
-        boolean first = true;
-        while (!acceptOp(")")) {
-            if (!first) {
-                expectOp(",");
-                if (acceptOp(")")) break;
-            }
-            first = false;
-            if (peek().isOperator("*") || peek().isOperator("**")) throw error("*args and **kwargs in calls are not supported");
-            if (peek().type() == Type.NAME && peek(1).isOperator("=")) {
-                kwNames.add(next().text());
-                next();
-                kwValues.add(parseExpression(true));
-            } else {
-                if (!kwNames.isEmpty()) throw error("positional argument follows keyword argument");
-                args.add(parseExpression(true));
-            }
-        }
-        return new Args(args, kwNames, kwValues);
-    }
-
-    Expr parseCall(Expr fn) {
-        int line = peek().line();
-        Args a = parseCallArgs();
-        return new Call(fn, a.args(), a.kwNames(), a.kwValues(), line);
     }
 
     Expr parseFilterChain(Expr node) {

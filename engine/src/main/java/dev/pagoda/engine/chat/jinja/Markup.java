@@ -13,7 +13,7 @@ record Markup(String text) {
     }
 
     private static String escaped(Object v) {
-        return v instanceof Markup m ? m.text : Filters.escape((String) v);
+        return v instanceof Markup m ? m.text : StringFilters.escape((String) v);
     }
 
     @Override

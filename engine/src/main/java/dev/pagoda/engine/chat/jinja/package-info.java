@@ -12,7 +12,7 @@
  * <p>Values follow Python: None, bool, int (64-bit), float, str (indexed by code point), list,
  * tuple, dict (insertion ordered), jinja2's Undefined, generators from {@code select}/{@code map},
  * and Markup from {@code safe}. {@code PyValues}, {@code Operators}, {@code PyStrings},
- * {@code Methods}, {@code Filters}, {@code TestFunctions}, {@code PyJson} and {@code PyFormat}
+ * {@code Methods}, {@code Filters} (with {@code StringFilters}, {@code NumberFilters}, {@code SequenceFilters}), {@code TestFunctions}, {@code PyJson} and {@code PyFormat}
  * implement their semantics; {@code Access} is the sandboxed attribute/item lookup.
  *
  * <p>Known, deliberate gaps: integers are 64-bit (overflow is an error, where Python grows);
