@@ -46,6 +46,7 @@ final class Bf16MatMulKernel {
 
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfShort S16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
+    private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
     private static final int HIGH_HALF = 0xFFFF_0000;
 
     /**
@@ -77,6 +78,43 @@ final class Bf16MatMulKernel {
         return IntVector.fromMemorySegment(I, w, byteOffset, LE);
     }
 
+    /** One pair block of a packed tile: 2L bf16 weights held as the raw bits of L floats. */
+    private static IntVector load(float[] packed, int index) {
+        return FloatVector.fromArray(F, packed, index).reinterpretAsInts();
+    }
+
+    /**
+     * Copies {@code rows} consecutive bf16 weight rows of {@code n} elements, starting at byte
+     * {@code wByte}, into {@code packed}: row {@code c} at float index {@code c * packedRowLength(n)},
+     * each float the raw bits of two bf16 values (a bulk copy, no conversion). The read is one
+     * sequential stream; the tiles then reuse the rows from L1.
+     */
+    static void pack(MemorySegment w, long wByte, int rows, int n, float[] packed) {
+        int stride = packedRowLength(n);
+        for (int c = 0; c < rows; c++) {
+            MemorySegment.copy(w, F32_LE, wByte + 2L * n * c, packed, c * stride, n / 2);
+            if (n % 2 != 0) packed[c * stride + n / 2] = Float.intBitsToFloat(w.get(S16_LE, wByte + 2L * n * c + 2L * (n - 1)) & 0xFFFF);
+        }
+    }
+
+    /** Floats per packed row: two bf16 per float, rounded up. */
+    static int packedRowLength(int n) {
+        return (n + 1) / 2;
+    }
+
+    /** Element {@code i} of a packed row starting at float index {@code rowIndex}. */
+    private static float packedElement(float[] packed, int rowIndex, int i) {
+        int pair = Float.floatToRawIntBits(packed[rowIndex + i / 2]);
+        return Float.intBitsToFloat(i % 2 == 0 ? pair << 16 : pair & HIGH_HALF);
+    }
+
+    /** Lane sum and scalar tail of one output whose weights are packed. */
+    private static float finish(FloatVector acc, float[] xp, int xOff, float[] packed, int rowIndex, int upper, int n) {
+        float sum = Dot.sumLanes(acc);
+        for (int i = upper; i < n; i++) sum = Math.fma(xp[xOff + i], packedElement(packed, rowIndex, i), sum);
+        return sum;
+    }
+
     /** Lane sum and scalar tail of one output: the end of the pair order. */
     private static float finish(FloatVector acc, float[] xp, int xOff, MemorySegment w, long wByte, int upper, int n) {
         float sum = Dot.sumLanes(acc);
@@ -100,20 +138,20 @@ final class Bf16MatMulKernel {
     }
 
     /**
-     * 1 batch row × 4 weight rows: {@code out[outOff + c] = xp · W[c] (+ bias[c])} for the 4
-     * consecutive weight rows starting at byte {@code wByte}, {@code wStride} bytes apart.
+     * 1 batch row × 4 packed weight rows: {@code out[outOff + c] = xp · W[c] (+ bias[c])}.
      *
      * @param xp     the de-interleaved row {@code [n]} at {@code xOff}
+     * @param packed 4 weight rows as {@link #pack} leaves them
      * @param bias   {@code [4]} at {@code biasOff}, or {@code null}
+     * @param sums   scratch {@code [16 * L]} for the accumulators
      */
-    static void tile1x4(float[] xp, int xOff, MemorySegment w, long wByte, long wStride, int n,
-                        float[] out, int outOff, float[] bias, int biasOff) {
+    static void tile1x4(float[] xp, int xOff, float[] packed, int n, float[] out, int outOff, float[] bias, int biasOff, float[] sums) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        long w1 = wByte + wStride, w2 = w1 + wStride, w3 = w2 + wStride;
+        int w1 = packedRowLength(n), w2 = 2 * w1, w3 = 3 * w1;
         int upper = n - n % BLOCK;
         for (int i = 0; i < upper; i += BLOCK) {
-            long b = 2L * i;
-            IntVector p0 = load(w, wByte + b), p1 = load(w, w1 + b), p2 = load(w, w2 + b), p3 = load(w, w3 + b);
+            int h = i / 2; // float index of this pair block within a packed row
+            IntVector p0 = load(packed, h), p1 = load(packed, w1 + h), p2 = load(packed, w2 + h), p3 = load(packed, w3 + h);
             FloatVector x = FloatVector.fromArray(F, xp, xOff + i);
             a0 = x.fma(even(p0), a0);
             a1 = x.fma(even(p1), a1);
@@ -125,73 +163,80 @@ final class Bf16MatMulKernel {
             a2 = x.fma(odd(p2), a2);
             a3 = x.fma(odd(p3), a3);
         }
-        out[outOff] = withBias(finish(a0, xp, xOff, w, wByte, upper, n), bias, biasOff);
-        out[outOff + 1] = withBias(finish(a1, xp, xOff, w, w1, upper, n), bias, biasOff + 1);
-        out[outOff + 2] = withBias(finish(a2, xp, xOff, w, w2, upper, n), bias, biasOff + 2);
-        out[outOff + 3] = withBias(finish(a3, xp, xOff, w, w3, upper, n), bias, biasOff + 3);
+        a0.intoArray(sums, 0); a1.intoArray(sums, L); a2.intoArray(sums, 2 * L); a3.intoArray(sums, 3 * L);
+        finishTile(sums, 1, xp, xOff, 0, packed, n, out, outOff, 0, bias, biasOff);
     }
 
     /**
-     * 4 batch rows × 4 weight rows: {@code out[outOff + r*outStride + c] = xp[r] · W[c] (+ bias[c])}.
+     * 4 batch rows × 4 packed weight rows: {@code out[outOff + r*outStride + c] = xp[r] · W[c] (+ bias[c])}.
      * 16 accumulators stay in registers (of 32); per block of 2L elements it loads 4 weight
      * vectors and 8 activation vectors for 32 FMAs.
      *
      * @param xp        de-interleaved rows {@code [4][n]} at {@code xOff}, {@code xStride} floats apart
-     * @param wByte     byte offset of weight row 0; rows {@code wStride} bytes apart
+     * @param packed    4 weight rows as {@link #pack} leaves them
      * @param out       results at {@code outOff}, rows {@code outStride} floats apart
      * @param bias      {@code [4]} at {@code biasOff}, or {@code null}
+     * @param sums      scratch {@code [16 * L]} for the accumulators
      */
-    static void tile4x4(float[] xp, int xOff, int xStride, MemorySegment w, long wByte, long wStride, int n,
-                        float[] out, int outOff, int outStride, float[] bias, int biasOff) {
+    static void tile4x4(float[] xp, int xOff, int xStride, float[] packed, int n,
+                        float[] out, int outOff, int outStride, float[] bias, int biasOff, float[] sums) {
         FloatVector z = FloatVector.zero(F);
         FloatVector a00 = z, a01 = z, a02 = z, a03 = z; // a<batch row><weight row>
         FloatVector a10 = z, a11 = z, a12 = z, a13 = z;
         FloatVector a20 = z, a21 = z, a22 = z, a23 = z;
         FloatVector a30 = z, a31 = z, a32 = z, a33 = z;
-        long w1 = wByte + wStride, w2 = w1 + wStride, w3 = w2 + wStride;
+        int w1 = packedRowLength(n), w2 = 2 * w1, w3 = 3 * w1;
         int x1 = xOff + xStride, x2 = x1 + xStride, x3 = x2 + xStride;
         int upper = n - n % BLOCK;
         for (int i = 0; i < upper; i += BLOCK) {
-            long b = 2L * i;
-            IntVector p0 = load(w, wByte + b), p1 = load(w, w1 + b), p2 = load(w, w2 + b), p3 = load(w, w3 + b);
-            // Even halves: every weight vector meets all four rows.
-            FloatVector e0 = even(p0), e1 = even(p1), e2 = even(p2), e3 = even(p3);
-            FloatVector x = FloatVector.fromArray(F, xp, xOff + i);
-            a00 = x.fma(e0, a00); a01 = x.fma(e1, a01); a02 = x.fma(e2, a02); a03 = x.fma(e3, a03);
-            x = FloatVector.fromArray(F, xp, x1 + i);
-            a10 = x.fma(e0, a10); a11 = x.fma(e1, a11); a12 = x.fma(e2, a12); a13 = x.fma(e3, a13);
-            x = FloatVector.fromArray(F, xp, x2 + i);
-            a20 = x.fma(e0, a20); a21 = x.fma(e1, a21); a22 = x.fma(e2, a22); a23 = x.fma(e3, a23);
-            x = FloatVector.fromArray(F, xp, x3 + i);
-            a30 = x.fma(e0, a30); a31 = x.fma(e1, a31); a32 = x.fma(e2, a32); a33 = x.fma(e3, a33);
-            // Odd halves, after the even ones: the pair order of every output.
-            FloatVector o0 = odd(p0), o1 = odd(p1), o2 = odd(p2), o3 = odd(p3);
-            x = FloatVector.fromArray(F, xp, xOff + i + L);
-            a00 = x.fma(o0, a00); a01 = x.fma(o1, a01); a02 = x.fma(o2, a02); a03 = x.fma(o3, a03);
-            x = FloatVector.fromArray(F, xp, x1 + i + L);
-            a10 = x.fma(o0, a10); a11 = x.fma(o1, a11); a12 = x.fma(o2, a12); a13 = x.fma(o3, a13);
-            x = FloatVector.fromArray(F, xp, x2 + i + L);
-            a20 = x.fma(o0, a20); a21 = x.fma(o1, a21); a22 = x.fma(o2, a22); a23 = x.fma(o3, a23);
-            x = FloatVector.fromArray(F, xp, x3 + i + L);
-            a30 = x.fma(o0, a30); a31 = x.fma(o1, a31); a32 = x.fma(o2, a32); a33 = x.fma(o3, a33);
+            int h = i / 2;
+            IntVector p0 = FloatVector.fromArray(F, packed, h).reinterpretAsInts();
+            IntVector p1 = FloatVector.fromArray(F, packed, w1 + h).reinterpretAsInts();
+            IntVector p2 = FloatVector.fromArray(F, packed, w2 + h).reinterpretAsInts();
+            IntVector p3 = FloatVector.fromArray(F, packed, w3 + h).reinterpretAsInts();
+            // The even halves (shift 0), then the odd ones (shift 16): the pair order of every
+            // output, as (pairs >>> shift) << 16. Only Vector API calls in here: C2 always inlines
+            // those (they are @ForceInline), but stops inlining our own helpers once a method
+            // grows this large, and a helper left as a call boxes its vectors.
+            for (int shift = 0; shift <= 16; shift += 16) {
+                int xi = i + (shift == 0 ? 0 : L);
+                FloatVector w0 = p0.lanewise(VectorOperators.LSHR, shift).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+                FloatVector w1v = p1.lanewise(VectorOperators.LSHR, shift).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+                FloatVector w2v = p2.lanewise(VectorOperators.LSHR, shift).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+                FloatVector w3v = p3.lanewise(VectorOperators.LSHR, shift).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+                FloatVector x = FloatVector.fromArray(F, xp, xOff + xi);
+                a00 = x.fma(w0, a00); a01 = x.fma(w1v, a01); a02 = x.fma(w2v, a02); a03 = x.fma(w3v, a03);
+                x = FloatVector.fromArray(F, xp, x1 + xi);
+                a10 = x.fma(w0, a10); a11 = x.fma(w1v, a11); a12 = x.fma(w2v, a12); a13 = x.fma(w3v, a13);
+                x = FloatVector.fromArray(F, xp, x2 + xi);
+                a20 = x.fma(w0, a20); a21 = x.fma(w1v, a21); a22 = x.fma(w2v, a22); a23 = x.fma(w3v, a23);
+                x = FloatVector.fromArray(F, xp, x3 + xi);
+                a30 = x.fma(w0, a30); a31 = x.fma(w1v, a31); a32 = x.fma(w2v, a32); a33 = x.fma(w3v, a33);
+            }
         }
-        int o1 = outOff + outStride, o2 = o1 + outStride, o3 = o2 + outStride;
-        out[outOff] = withBias(finish(a00, xp, xOff, w, wByte, upper, n), bias, biasOff);
-        out[outOff + 1] = withBias(finish(a01, xp, xOff, w, w1, upper, n), bias, biasOff + 1);
-        out[outOff + 2] = withBias(finish(a02, xp, xOff, w, w2, upper, n), bias, biasOff + 2);
-        out[outOff + 3] = withBias(finish(a03, xp, xOff, w, w3, upper, n), bias, biasOff + 3);
-        out[o1] = withBias(finish(a10, xp, x1, w, wByte, upper, n), bias, biasOff);
-        out[o1 + 1] = withBias(finish(a11, xp, x1, w, w1, upper, n), bias, biasOff + 1);
-        out[o1 + 2] = withBias(finish(a12, xp, x1, w, w2, upper, n), bias, biasOff + 2);
-        out[o1 + 3] = withBias(finish(a13, xp, x1, w, w3, upper, n), bias, biasOff + 3);
-        out[o2] = withBias(finish(a20, xp, x2, w, wByte, upper, n), bias, biasOff);
-        out[o2 + 1] = withBias(finish(a21, xp, x2, w, w1, upper, n), bias, biasOff + 1);
-        out[o2 + 2] = withBias(finish(a22, xp, x2, w, w2, upper, n), bias, biasOff + 2);
-        out[o2 + 3] = withBias(finish(a23, xp, x2, w, w3, upper, n), bias, biasOff + 3);
-        out[o3] = withBias(finish(a30, xp, x3, w, wByte, upper, n), bias, biasOff);
-        out[o3 + 1] = withBias(finish(a31, xp, x3, w, w1, upper, n), bias, biasOff + 1);
-        out[o3 + 2] = withBias(finish(a32, xp, x3, w, w2, upper, n), bias, biasOff + 2);
-        out[o3 + 3] = withBias(finish(a33, xp, x3, w, w3, upper, n), bias, biasOff + 3);
+        // Lane sums and tails in a separate method (see the loop's comment), through the sums scratch.
+        a00.intoArray(sums, 0); a01.intoArray(sums, L); a02.intoArray(sums, 2 * L); a03.intoArray(sums, 3 * L);
+        a10.intoArray(sums, 4 * L); a11.intoArray(sums, 5 * L); a12.intoArray(sums, 6 * L); a13.intoArray(sums, 7 * L);
+        a20.intoArray(sums, 8 * L); a21.intoArray(sums, 9 * L); a22.intoArray(sums, 10 * L); a23.intoArray(sums, 11 * L);
+        a30.intoArray(sums, 12 * L); a31.intoArray(sums, 13 * L); a32.intoArray(sums, 14 * L); a33.intoArray(sums, 15 * L);
+        finishTile(sums, 4, xp, xOff, xStride, packed, n, out, outOff, outStride, bias, biasOff);
+    }
+
+    /**
+     * Ends the pair order of a tile's outputs: accumulator {@code (r, c)} is at {@code sums[(4r + c) * L]};
+     * its lanes are summed, the tail fused in, the bias added, and the result stored at
+     * {@code out[outOff + r * outStride + c]}.
+     */
+    private static void finishTile(float[] sums, int rows, float[] xp, int xOff, int xStride, float[] packed, int n,
+                                   float[] out, int outOff, int outStride, float[] bias, int biasOff) {
+        int upper = n - n % BLOCK;
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < 4; c++) {
+                FloatVector acc = FloatVector.fromArray(F, sums, (4 * r + c) * L);
+                float sum = finish(acc, xp, xOff + r * xStride, packed, c * packedRowLength(n), upper, n);
+                out[outOff + r * outStride + c] = withBias(sum, bias, biasOff + c);
+            }
+        }
     }
 
     /** {@code dot + bias[j]}, or {@code dot} without a bias: the same single rounding on every path. */
