@@ -84,16 +84,17 @@ final class Bf16MatMulKernel {
     }
 
     /**
-     * Copies {@code rows} consecutive bf16 weight rows of {@code n} elements, starting at byte
-     * {@code wByte}, into {@code packed}: row {@code c} at float index {@code c * packedRowLength(n)},
-     * each float the raw bits of two bf16 values (a bulk copy, no conversion). The read is one
-     * sequential stream; the tiles then reuse the rows from L1.
+     * Copies rows {@code [c0, c1)} of the bf16 weight tile starting at byte {@code tileByte}
+     * (rows of {@code n} elements, back to back) into {@code packed}: row {@code c} at float index
+     * {@code c * packedRowLength(n)}, each float the raw bits of two bf16 values (a bulk copy, no
+     * conversion). The read is one sequential stream; the tiles then reuse the rows from L1.
      */
-    static void pack(MemorySegment w, long wByte, int rows, int n, float[] packed) {
+    static void pack(MemorySegment w, long tileByte, int c0, int c1, int n, float[] packed) {
         int stride = packedRowLength(n);
-        for (int c = 0; c < rows; c++) {
-            MemorySegment.copy(w, F32_LE, wByte + 2L * n * c, packed, c * stride, n / 2);
-            if (n % 2 != 0) packed[c * stride + n / 2] = Float.intBitsToFloat(w.get(S16_LE, wByte + 2L * n * c + 2L * (n - 1)) & 0xFFFF);
+        for (int c = c0; c < c1; c++) {
+            long rowByte = tileByte + 2L * n * c;
+            MemorySegment.copy(w, F32_LE, rowByte, packed, c * stride, n / 2);
+            if (n % 2 != 0) packed[c * stride + n / 2] = Float.intBitsToFloat(w.get(S16_LE, rowByte + 2L * (n - 1)) & 0xFFFF);
         }
     }
 

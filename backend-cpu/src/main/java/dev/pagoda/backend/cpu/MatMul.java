@@ -94,7 +94,7 @@ final class MatMul {
             float[] packed = scratch[worker];
             float[] sums = new float[16 * Dot.L];
             for (; j + TILE <= jEnd; j += TILE) {
-                Bf16MatMulKernel.pack(w, j * rowBytes, TILE, in, packed);
+                Bf16MatMulKernel.pack(w, j * rowBytes, 0, TILE, in, packed);
                 int r = 0;
                 for (; r + 4 <= numRows; r += 4) {
                     Bf16MatMulKernel.tile4x4(xp, r * in, in, packed, in, out, r * outF + j, outF, bias, j, sums);
