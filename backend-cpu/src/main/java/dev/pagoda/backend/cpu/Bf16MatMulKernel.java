@@ -30,15 +30,17 @@ import jdk.incubator.vector.VectorOperators;
  *
  * <p><b>Several batch rows: register tiles.</b> 4 weight rows are first copied ("packed",
  * {@link #pack}) into a small L1-resident buffer, again as one sequential read. Then
- * {@link #tile4x4} computes 4 batch rows × 4 weight rows in 16 accumulators: each weight vector
- * loaded (and widened) is used by 4 rows, each activation vector by 4 weight rows, so one load
- * feeds 4 FMAs instead of one. {@link #tile1x4} takes the last {@code numRows % 4} batch rows.
+ * {@link #tile2x4} computes 2 batch rows × 4 weight rows in 16 accumulators: each weight vector
+ * loaded (and widened) is used by 2 rows, each activation vector by 4 weight rows, so one load
+ * feeds 2 FMAs instead of one (and the weights come from L1, not DRAM). {@link #tile1x4} takes the
+ * last row of an odd batch.
  *
  * <p><b>The pair order (why results never depend on the batch).</b> Every output
- * {@code x · w} is reduced in exactly one order, whichever kernel computes it: one accumulator
- * vector; per block of 2L elements {@code acc = fma(xEven, wEven, acc)} then
- * {@code acc = fma(xOdd, wOdd, acc)}; the lanes summed by {@link Dot#sumLanes}'s fixed tree; the
- * last {@code n % 2L} elements fused-multiply-added one by one, in order. Tiling only changes
+ * {@code x · w} is reduced in exactly one order, whichever kernel computes it: two accumulator
+ * vectors; per block of 2L elements {@code even = fma(xEven, wEven, even)} and
+ * {@code odd = fma(xOdd, wOdd, odd)}; then {@code even + odd}, its lanes summed by
+ * {@link Dot#sumLanes}'s fixed tree; the last {@code n % 2L} elements fused-multiply-added one by
+ * one, in order. Tiling only changes
  * which outputs are computed side by side, never the operations inside one output, so a row's
  * result is bit-identical alone, in a batch of 64, on any thread. {@link #dot} is the same order
  * for one output, and the tests' {@code NaiveOps.dotBf16PairOrder} spells it out in scalar code.
@@ -83,11 +85,6 @@ final class Bf16MatMulKernel {
         return IntVector.fromMemorySegment(I, w, byteOffset, LE);
     }
 
-    /** One pair block of a packed tile: 2L bf16 weights held as the raw bits of L floats. */
-    private static IntVector load(float[] packed, int index) {
-        return FloatVector.fromArray(F, packed, index).reinterpretAsInts();
-    }
-
     /**
      * Copies rows {@code [c0, c1)} of the bf16 weight tile starting at byte {@code tileByte}
      * (rows of {@code n} elements, back to back) into {@code packed}: row {@code c} at float index
@@ -130,17 +127,18 @@ final class Bf16MatMulKernel {
 
     /**
      * One output in the pair order: {@code xp[xOff ..< xOff+n]} (de-interleaved by {@link #splitPairs})
-     * · the bf16 weight row at byte {@code wByte}. The reference the tiles must equal bit for bit.
+     * · the bf16 weight row at byte {@code wByte}. The reference the tiles must equal bit for bit,
+     * and the batch-1 kernel: its two accumulators are two independent FMA chains.
      */
     static float dot(float[] xp, int xOff, MemorySegment w, long wByte, int n) {
-        FloatVector acc = FloatVector.zero(F);
+        FloatVector even = FloatVector.zero(F), odd = even;
         int upper = n - n % BLOCK;
         for (int i = 0; i < upper; i += BLOCK) {
             IntVector p = load(w, wByte + 2L * i);
-            acc = FloatVector.fromArray(F, xp, xOff + i).fma(even(p), acc);
-            acc = FloatVector.fromArray(F, xp, xOff + i + L).fma(odd(p), acc);
+            even = FloatVector.fromArray(F, xp, xOff + i).fma(even(p), even);
+            odd = FloatVector.fromArray(F, xp, xOff + i + L).fma(odd(p), odd);
         }
-        return finish(acc, xp, xOff, w, wByte, upper, n);
+        return finish(even.add(odd), xp, xOff, w, wByte, upper, n);
     }
 
     /**
@@ -152,47 +150,54 @@ final class Bf16MatMulKernel {
      * @param sums   scratch {@code [16 * L]} for the accumulators
      */
     static void tile1x4(float[] xp, int xOff, float[] packed, int n, float[] out, int outOff, float[] bias, int biasOff, float[] sums) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0; // even accumulators, per weight row
+        FloatVector o0 = e0, o1 = e0, o2 = e0, o3 = e0;                 // odd accumulators
         int w1 = packedRowLength(n), w2 = 2 * w1, w3 = 3 * w1;
         int upper = n - n % BLOCK;
         for (int i = 0; i < upper; i += BLOCK) {
             int h = i / 2; // float index of this pair block within a packed row
-            IntVector p0 = load(packed, h), p1 = load(packed, w1 + h), p2 = load(packed, w2 + h), p3 = load(packed, w3 + h);
+            IntVector p0 = FloatVector.fromArray(F, packed, h).reinterpretAsInts();
+            IntVector p1 = FloatVector.fromArray(F, packed, w1 + h).reinterpretAsInts();
+            IntVector p2 = FloatVector.fromArray(F, packed, w2 + h).reinterpretAsInts();
+            IntVector p3 = FloatVector.fromArray(F, packed, w3 + h).reinterpretAsInts();
             FloatVector x = FloatVector.fromArray(F, xp, xOff + i);
-            a0 = x.fma(even(p0), a0);
-            a1 = x.fma(even(p1), a1);
-            a2 = x.fma(even(p2), a2);
-            a3 = x.fma(even(p3), a3);
+            e0 = x.fma(p0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), e0);
+            e1 = x.fma(p1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), e1);
+            e2 = x.fma(p2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), e2);
+            e3 = x.fma(p3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), e3);
             x = FloatVector.fromArray(F, xp, xOff + i + L);
-            a0 = x.fma(odd(p0), a0);
-            a1 = x.fma(odd(p1), a1);
-            a2 = x.fma(odd(p2), a2);
-            a3 = x.fma(odd(p3), a3);
+            o0 = x.fma(p0.and(HIGH_HALF).reinterpretAsFloats(), o0);
+            o1 = x.fma(p1.and(HIGH_HALF).reinterpretAsFloats(), o1);
+            o2 = x.fma(p2.and(HIGH_HALF).reinterpretAsFloats(), o2);
+            o3 = x.fma(p3.and(HIGH_HALF).reinterpretAsFloats(), o3);
         }
-        a0.intoArray(sums, 0); a1.intoArray(sums, L); a2.intoArray(sums, 2 * L); a3.intoArray(sums, 3 * L);
+        e0.intoArray(sums, 0); o0.intoArray(sums, L); e1.intoArray(sums, 2 * L); o1.intoArray(sums, 3 * L);
+        e2.intoArray(sums, 4 * L); o2.intoArray(sums, 5 * L); e3.intoArray(sums, 6 * L); o3.intoArray(sums, 7 * L);
         finishTile(sums, 1, xp, xOff, 0, packed, n, out, outOff, 0, bias, biasOff);
     }
 
     /**
-     * 4 batch rows × 4 packed weight rows: {@code out[outOff + r*outStride + c] = xp[r] · W[c] (+ bias[c])}.
-     * 16 accumulators stay in registers (of 32); per block of 2L elements it loads 4 weight
-     * vectors and 8 activation vectors for 32 FMAs.
+     * 2 batch rows × 4 packed weight rows: {@code out[outOff + r*outStride + c] = xp[r] · W[c] (+ bias[c])}.
+     * Its 8 outputs' 16 accumulators stay in registers (of 32); per block of 2L elements it loads 4
+     * weight vectors and 4 activation vectors for 16 FMAs.
      *
-     * @param xp        de-interleaved rows {@code [4][n]} at {@code xOff}, {@code xStride} floats apart
+     * <p>Only Vector API calls in the loop: C2 always inlines those (they are {@code @ForceInline}),
+     * but stops inlining our own helpers once a method grows this large, and a helper left as a
+     * call boxes its vectors (measured: 4× slower). The lane sums happen in {@link #finishTile}.
+     *
+     * @param xp        de-interleaved rows {@code [2][n]} at {@code xOff}, {@code xStride} floats apart
      * @param packed    4 weight rows as {@link #pack} leaves them
      * @param out       results at {@code outOff}, rows {@code outStride} floats apart
      * @param bias      {@code [4]} at {@code biasOff}, or {@code null}
      * @param sums      scratch {@code [16 * L]} for the accumulators
      */
-    static void tile4x4(float[] xp, int xOff, int xStride, float[] packed, int n,
+    static void tile2x4(float[] xp, int xOff, int xStride, float[] packed, int n,
                         float[] out, int outOff, int outStride, float[] bias, int biasOff, float[] sums) {
         FloatVector z = FloatVector.zero(F);
-        FloatVector a00 = z, a01 = z, a02 = z, a03 = z; // a<batch row><weight row>
-        FloatVector a10 = z, a11 = z, a12 = z, a13 = z;
-        FloatVector a20 = z, a21 = z, a22 = z, a23 = z;
-        FloatVector a30 = z, a31 = z, a32 = z, a33 = z;
+        FloatVector e00 = z, e01 = z, e02 = z, e03 = z, o00 = z, o01 = z, o02 = z, o03 = z; // <even|odd><batch row><weight row>
+        FloatVector e10 = z, e11 = z, e12 = z, e13 = z, o10 = z, o11 = z, o12 = z, o13 = z;
         int w1 = packedRowLength(n), w2 = 2 * w1, w3 = 3 * w1;
-        int x1 = xOff + xStride, x2 = x1 + xStride, x3 = x2 + xStride;
+        int x1 = xOff + xStride;
         int upper = n - n % BLOCK;
         for (int i = 0; i < upper; i += BLOCK) {
             int h = i / 2;
@@ -200,45 +205,42 @@ final class Bf16MatMulKernel {
             IntVector p1 = FloatVector.fromArray(F, packed, w1 + h).reinterpretAsInts();
             IntVector p2 = FloatVector.fromArray(F, packed, w2 + h).reinterpretAsInts();
             IntVector p3 = FloatVector.fromArray(F, packed, w3 + h).reinterpretAsInts();
-            // The even halves (shift 0), then the odd ones (shift 16): the pair order of every
-            // output, as (pairs >>> shift) << 16. Only Vector API calls in here: C2 always inlines
-            // those (they are @ForceInline), but stops inlining our own helpers once a method
-            // grows this large, and a helper left as a call boxes its vectors.
-            for (int shift = 0; shift <= 16; shift += 16) {
-                int xi = i + (shift == 0 ? 0 : L);
-                FloatVector w0 = p0.lanewise(VectorOperators.LSHR, shift).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-                FloatVector w1v = p1.lanewise(VectorOperators.LSHR, shift).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-                FloatVector w2v = p2.lanewise(VectorOperators.LSHR, shift).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-                FloatVector w3v = p3.lanewise(VectorOperators.LSHR, shift).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-                FloatVector x = FloatVector.fromArray(F, xp, xOff + xi);
-                a00 = x.fma(w0, a00); a01 = x.fma(w1v, a01); a02 = x.fma(w2v, a02); a03 = x.fma(w3v, a03);
-                x = FloatVector.fromArray(F, xp, x1 + xi);
-                a10 = x.fma(w0, a10); a11 = x.fma(w1v, a11); a12 = x.fma(w2v, a12); a13 = x.fma(w3v, a13);
-                x = FloatVector.fromArray(F, xp, x2 + xi);
-                a20 = x.fma(w0, a20); a21 = x.fma(w1v, a21); a22 = x.fma(w2v, a22); a23 = x.fma(w3v, a23);
-                x = FloatVector.fromArray(F, xp, x3 + xi);
-                a30 = x.fma(w0, a30); a31 = x.fma(w1v, a31); a32 = x.fma(w2v, a32); a33 = x.fma(w3v, a33);
-            }
+            FloatVector w0 = p0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(); // even halves
+            FloatVector w1v = p1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w2v = p2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w3v = p3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector x = FloatVector.fromArray(F, xp, xOff + i);
+            e00 = x.fma(w0, e00); e01 = x.fma(w1v, e01); e02 = x.fma(w2v, e02); e03 = x.fma(w3v, e03);
+            x = FloatVector.fromArray(F, xp, x1 + i);
+            e10 = x.fma(w0, e10); e11 = x.fma(w1v, e11); e12 = x.fma(w2v, e12); e13 = x.fma(w3v, e13);
+            w0 = p0.and(HIGH_HALF).reinterpretAsFloats(); // odd halves
+            w1v = p1.and(HIGH_HALF).reinterpretAsFloats();
+            w2v = p2.and(HIGH_HALF).reinterpretAsFloats();
+            w3v = p3.and(HIGH_HALF).reinterpretAsFloats();
+            x = FloatVector.fromArray(F, xp, xOff + i + L);
+            o00 = x.fma(w0, o00); o01 = x.fma(w1v, o01); o02 = x.fma(w2v, o02); o03 = x.fma(w3v, o03);
+            x = FloatVector.fromArray(F, xp, x1 + i + L);
+            o10 = x.fma(w0, o10); o11 = x.fma(w1v, o11); o12 = x.fma(w2v, o12); o13 = x.fma(w3v, o13);
         }
-        // Lane sums and tails in a separate method (see the loop's comment), through the sums scratch.
-        a00.intoArray(sums, 0); a01.intoArray(sums, L); a02.intoArray(sums, 2 * L); a03.intoArray(sums, 3 * L);
-        a10.intoArray(sums, 4 * L); a11.intoArray(sums, 5 * L); a12.intoArray(sums, 6 * L); a13.intoArray(sums, 7 * L);
-        a20.intoArray(sums, 8 * L); a21.intoArray(sums, 9 * L); a22.intoArray(sums, 10 * L); a23.intoArray(sums, 11 * L);
-        a30.intoArray(sums, 12 * L); a31.intoArray(sums, 13 * L); a32.intoArray(sums, 14 * L); a33.intoArray(sums, 15 * L);
-        finishTile(sums, 4, xp, xOff, xStride, packed, n, out, outOff, outStride, bias, biasOff);
+        e00.intoArray(sums, 0); o00.intoArray(sums, L); e01.intoArray(sums, 2 * L); o01.intoArray(sums, 3 * L);
+        e02.intoArray(sums, 4 * L); o02.intoArray(sums, 5 * L); e03.intoArray(sums, 6 * L); o03.intoArray(sums, 7 * L);
+        e10.intoArray(sums, 8 * L); o10.intoArray(sums, 9 * L); e11.intoArray(sums, 10 * L); o11.intoArray(sums, 11 * L);
+        e12.intoArray(sums, 12 * L); o12.intoArray(sums, 13 * L); e13.intoArray(sums, 14 * L); o13.intoArray(sums, 15 * L);
+        finishTile(sums, 2, xp, xOff, xStride, packed, n, out, outOff, outStride, bias, biasOff);
     }
 
     /**
-     * Ends the pair order of a tile's outputs: accumulator {@code (r, c)} is at {@code sums[(4r + c) * L]};
-     * its lanes are summed, the tail fused in, the bias added, and the result stored at
-     * {@code out[outOff + r * outStride + c]}.
+     * Ends the pair order of a tile's outputs: output {@code (r, c)} has its even accumulator at
+     * {@code sums[(4r + c) * 2L]} and its odd one right after; they are added, the lanes summed,
+     * the tail fused in, the bias added, and the result stored at {@code out[outOff + r * outStride + c]}.
      */
     private static void finishTile(float[] sums, int rows, float[] xp, int xOff, int xStride, float[] packed, int n,
                                    float[] out, int outOff, int outStride, float[] bias, int biasOff) {
         int upper = n - n % BLOCK;
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < 4; c++) {
-                FloatVector acc = FloatVector.fromArray(F, sums, (4 * r + c) * L);
+                int at = (4 * r + c) * 2 * L;
+                FloatVector acc = FloatVector.fromArray(F, sums, at).add(FloatVector.fromArray(F, sums, at + L));
                 float sum = finish(acc, xp, xOff + r * xStride, packed, c * packedRowLength(n), upper, n);
                 out[outOff + r * outStride + c] = withBias(sum, bias, biasOff + c);
             }

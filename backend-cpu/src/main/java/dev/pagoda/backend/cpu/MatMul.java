@@ -78,8 +78,8 @@ final class MatMul {
      * side by side (4 short streams 2·inFeatures bytes apart) measured 2–3× slower from DRAM.
      *
      * <p>Several batch rows: the same sequential read, but 4 weight rows at a time copied
-     * ("packed") into this worker's scratch, where {@link Bf16MatMulKernel#tile4x4} (and
-     * {@link Bf16MatMulKernel#tile1x4} for the last {@code numRows % 4} rows) reuse them from L1.
+     * ("packed") into this worker's scratch, where {@link Bf16MatMulKernel#tile2x4} (and
+     * {@link Bf16MatMulKernel#tile1x4} for the last row of an odd batch) reuse them from L1.
      * Single outputs ({@code dot}) only at a layer's ragged end.
      */
     private static void bf16Rows(Linear linear, float[] xp, int numRows, float[] out, int jStart, int jEnd, float[][] scratch, int worker) {
@@ -96,8 +96,8 @@ final class MatMul {
             for (; j + TILE <= jEnd; j += TILE) {
                 Bf16MatMulKernel.pack(w, j * rowBytes, 0, TILE, in, packed);
                 int r = 0;
-                for (; r + 4 <= numRows; r += 4) {
-                    Bf16MatMulKernel.tile4x4(xp, r * in, in, packed, in, out, r * outF + j, outF, bias, j, sums);
+                for (; r + 2 <= numRows; r += 2) {
+                    Bf16MatMulKernel.tile2x4(xp, r * in, in, packed, in, out, r * outF + j, outF, bias, j, sums);
                 }
                 for (; r < numRows; r++) Bf16MatMulKernel.tile1x4(xp, r * in, packed, in, out, r * outF + j, bias, j, sums);
             }
