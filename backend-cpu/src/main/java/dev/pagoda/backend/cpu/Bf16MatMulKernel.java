@@ -28,12 +28,12 @@ import jdk.incubator.vector.VectorOperators;
  * streams 2·inFeatures bytes apart, measured 2–3× slower from DRAM on our machine, even for a
  * plain sum.)
  *
- * <p><b>Several batch rows: register tiles.</b> 4 weight rows are first copied ("packed",
- * {@link #pack}) into a small L1-resident buffer, again as one sequential read. Then
+ * <p><b>Several batch rows: register tiles.</b> 4 weight rows are first widened into a small
+ * fp32 buffer in the activations' de-interleaved layout ("packed", {@link #pack}), again as one
+ * sequential read, so each weight is widened once per tile rather than once per batch row. Then
  * {@link #tile2x4} computes 2 batch rows × 4 weight rows in 16 accumulators: each weight vector
- * loaded (and widened) is used by 2 rows, each activation vector by 4 weight rows, so one load
- * feeds 2 FMAs instead of one (and the weights come from L1, not DRAM). {@link #tile1x4} takes the
- * last row of an odd batch.
+ * loaded is used by 2 batch rows, each activation vector by 4 weight rows (12 loads per 16 FMAs,
+ * from L1/L2, instead of 2 loads per FMA). {@link #tile1x4} takes the last row of an odd batch.
  *
  * <p><b>The pair order (why results never depend on the batch).</b> Every output
  * {@code x · w} is reduced in exactly one order, whichever kernel computes it: two accumulator
@@ -53,7 +53,6 @@ final class Bf16MatMulKernel {
 
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfShort S16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
-    private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
     private static final int HIGH_HALF = 0xFFFF_0000;
 
     /**
@@ -86,35 +85,31 @@ final class Bf16MatMulKernel {
     }
 
     /**
-     * Copies rows {@code [c0, c1)} of the bf16 weight tile starting at byte {@code tileByte}
-     * (rows of {@code n} elements, back to back) into {@code packed}: row {@code c} at float index
-     * {@code c * packedRowLength(n)}, each float the raw bits of two bf16 values (a bulk copy, no
-     * conversion). The read is one sequential stream; the tiles then reuse the rows from L1.
+     * Widens rows {@code [c0, c1)} of the bf16 weight tile starting at byte {@code tileByte}
+     * (rows of {@code n} elements, back to back) into {@code packed}, row {@code c} at float index
+     * {@code c * n}, laid out like the activations ({@link #splitPairs}): per block of 2L, the L even
+     * elements as fp32, then the L odd ones; the tail in order. The read is one sequential stream,
+     * and each weight is widened once per tile instead of once per batch row; the tiles then
+     * reuse the fp32 rows from L1.
      */
     static void pack(MemorySegment w, long tileByte, int c0, int c1, int n, float[] packed) {
-        int stride = packedRowLength(n);
+        int upper = n - n % BLOCK;
         for (int c = c0; c < c1; c++) {
             long rowByte = tileByte + 2L * n * c;
-            MemorySegment.copy(w, F32_LE, rowByte, packed, c * stride, n / 2);
-            if (n % 2 != 0) packed[c * stride + n / 2] = Float.intBitsToFloat(w.get(S16_LE, rowByte + 2L * (n - 1)) & 0xFFFF);
+            int row = c * n;
+            for (int i = 0; i < upper; i += BLOCK) {
+                IntVector p = load(w, rowByte + 2L * i);
+                even(p).intoArray(packed, row + i);
+                odd(p).intoArray(packed, row + i + L);
+            }
+            for (int i = upper; i < n; i++) packed[row + i] = Dot.bf16ToFloat(w.get(S16_LE, rowByte + 2L * i));
         }
     }
 
-    /** Floats per packed row: two bf16 per float, rounded up. */
-    static int packedRowLength(int n) {
-        return (n + 1) / 2;
-    }
-
-    /** Element {@code i} of a packed row starting at float index {@code rowIndex}. */
-    private static float packedElement(float[] packed, int rowIndex, int i) {
-        int pair = Float.floatToRawIntBits(packed[rowIndex + i / 2]);
-        return Float.intBitsToFloat(i % 2 == 0 ? pair << 16 : pair & HIGH_HALF);
-    }
-
-    /** Lane sum and scalar tail of one output whose weights are packed. */
-    private static float finish(FloatVector acc, float[] xp, int xOff, float[] packed, int rowIndex, int upper, int n) {
+    /** Lane sum and scalar tail of one output whose weights are packed at {@code packed[row ..]}. */
+    private static float finish(FloatVector acc, float[] xp, int xOff, float[] packed, int row, int upper, int n) {
         float sum = Dot.sumLanes(acc);
-        for (int i = upper; i < n; i++) sum = Math.fma(xp[xOff + i], packedElement(packed, rowIndex, i), sum);
+        for (int i = upper; i < n; i++) sum = Math.fma(xp[xOff + i], packed[row + i], sum);
         return sum;
     }
 
@@ -152,24 +147,19 @@ final class Bf16MatMulKernel {
     static void tile1x4(float[] xp, int xOff, float[] packed, int n, float[] out, int outOff, float[] bias, int biasOff, float[] sums) {
         FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0; // even accumulators, per weight row
         FloatVector o0 = e0, o1 = e0, o2 = e0, o3 = e0;                 // odd accumulators
-        int w1 = packedRowLength(n), w2 = 2 * w1, w3 = 3 * w1;
+        int w1 = n, w2 = 2 * n, w3 = 3 * n; // packed rows
         int upper = n - n % BLOCK;
         for (int i = 0; i < upper; i += BLOCK) {
-            int h = i / 2; // float index of this pair block within a packed row
-            IntVector p0 = FloatVector.fromArray(F, packed, h).reinterpretAsInts();
-            IntVector p1 = FloatVector.fromArray(F, packed, w1 + h).reinterpretAsInts();
-            IntVector p2 = FloatVector.fromArray(F, packed, w2 + h).reinterpretAsInts();
-            IntVector p3 = FloatVector.fromArray(F, packed, w3 + h).reinterpretAsInts();
             FloatVector x = FloatVector.fromArray(F, xp, xOff + i);
-            e0 = x.fma(p0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), e0);
-            e1 = x.fma(p1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), e1);
-            e2 = x.fma(p2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), e2);
-            e3 = x.fma(p3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), e3);
+            e0 = x.fma(FloatVector.fromArray(F, packed, i), e0);
+            e1 = x.fma(FloatVector.fromArray(F, packed, w1 + i), e1);
+            e2 = x.fma(FloatVector.fromArray(F, packed, w2 + i), e2);
+            e3 = x.fma(FloatVector.fromArray(F, packed, w3 + i), e3);
             x = FloatVector.fromArray(F, xp, xOff + i + L);
-            o0 = x.fma(p0.and(HIGH_HALF).reinterpretAsFloats(), o0);
-            o1 = x.fma(p1.and(HIGH_HALF).reinterpretAsFloats(), o1);
-            o2 = x.fma(p2.and(HIGH_HALF).reinterpretAsFloats(), o2);
-            o3 = x.fma(p3.and(HIGH_HALF).reinterpretAsFloats(), o3);
+            o0 = x.fma(FloatVector.fromArray(F, packed, i + L), o0);
+            o1 = x.fma(FloatVector.fromArray(F, packed, w1 + i + L), o1);
+            o2 = x.fma(FloatVector.fromArray(F, packed, w2 + i + L), o2);
+            o3 = x.fma(FloatVector.fromArray(F, packed, w3 + i + L), o3);
         }
         e0.intoArray(sums, 0); o0.intoArray(sums, L); e1.intoArray(sums, 2 * L); o1.intoArray(sums, 3 * L);
         e2.intoArray(sums, 4 * L); o2.intoArray(sums, 5 * L); e3.intoArray(sums, 6 * L); o3.intoArray(sums, 7 * L);
@@ -178,12 +168,12 @@ final class Bf16MatMulKernel {
 
     /**
      * 2 batch rows × 4 packed weight rows: {@code out[outOff + r*outStride + c] = xp[r] · W[c] (+ bias[c])}.
-     * Its 8 outputs' 16 accumulators stay in registers (of 32); per block of 2L elements it loads 4
-     * weight vectors and 4 activation vectors for 16 FMAs.
+     * Its 8 outputs' 16 accumulators stay in registers (of 32); per block of 2L elements it loads 8
+     * weight vectors (4 even, 4 odd halves) and 4 activation vectors for 16 FMAs.
      *
      * <p>Only Vector API calls in the loop: C2 always inlines those (they are {@code @ForceInline}),
      * but stops inlining our own helpers once a method grows this large, and a helper left as a
-     * call boxes its vectors (measured: 4× slower). The lane sums happen in {@link #finishTile}.
+     * call boxes its vectors (measured: several times slower). The lane sums happen in {@link #finishTile}.
      *
      * @param xp        de-interleaved rows {@code [2][n]} at {@code xOff}, {@code xStride} floats apart
      * @param packed    4 weight rows as {@link #pack} leaves them
@@ -196,27 +186,22 @@ final class Bf16MatMulKernel {
         FloatVector z = FloatVector.zero(F);
         FloatVector e00 = z, e01 = z, e02 = z, e03 = z, o00 = z, o01 = z, o02 = z, o03 = z; // <even|odd><batch row><weight row>
         FloatVector e10 = z, e11 = z, e12 = z, e13 = z, o10 = z, o11 = z, o12 = z, o13 = z;
-        int w1 = packedRowLength(n), w2 = 2 * w1, w3 = 3 * w1;
+        int w1 = n, w2 = 2 * n, w3 = 3 * n; // packed rows
         int x1 = xOff + xStride;
         int upper = n - n % BLOCK;
         for (int i = 0; i < upper; i += BLOCK) {
-            int h = i / 2;
-            IntVector p0 = FloatVector.fromArray(F, packed, h).reinterpretAsInts();
-            IntVector p1 = FloatVector.fromArray(F, packed, w1 + h).reinterpretAsInts();
-            IntVector p2 = FloatVector.fromArray(F, packed, w2 + h).reinterpretAsInts();
-            IntVector p3 = FloatVector.fromArray(F, packed, w3 + h).reinterpretAsInts();
-            FloatVector w0 = p0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(); // even halves
-            FloatVector w1v = p1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            FloatVector w2v = p2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            FloatVector w3v = p3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w0 = FloatVector.fromArray(F, packed, i); // even halves
+            FloatVector w1v = FloatVector.fromArray(F, packed, w1 + i);
+            FloatVector w2v = FloatVector.fromArray(F, packed, w2 + i);
+            FloatVector w3v = FloatVector.fromArray(F, packed, w3 + i);
             FloatVector x = FloatVector.fromArray(F, xp, xOff + i);
             e00 = x.fma(w0, e00); e01 = x.fma(w1v, e01); e02 = x.fma(w2v, e02); e03 = x.fma(w3v, e03);
             x = FloatVector.fromArray(F, xp, x1 + i);
             e10 = x.fma(w0, e10); e11 = x.fma(w1v, e11); e12 = x.fma(w2v, e12); e13 = x.fma(w3v, e13);
-            w0 = p0.and(HIGH_HALF).reinterpretAsFloats(); // odd halves
-            w1v = p1.and(HIGH_HALF).reinterpretAsFloats();
-            w2v = p2.and(HIGH_HALF).reinterpretAsFloats();
-            w3v = p3.and(HIGH_HALF).reinterpretAsFloats();
+            w0 = FloatVector.fromArray(F, packed, i + L); // odd halves
+            w1v = FloatVector.fromArray(F, packed, w1 + i + L);
+            w2v = FloatVector.fromArray(F, packed, w2 + i + L);
+            w3v = FloatVector.fromArray(F, packed, w3 + i + L);
             x = FloatVector.fromArray(F, xp, xOff + i + L);
             o00 = x.fma(w0, o00); o01 = x.fma(w1v, o01); o02 = x.fma(w2v, o02); o03 = x.fma(w3v, o03);
             x = FloatVector.fromArray(F, xp, x1 + i + L);
@@ -241,7 +226,7 @@ final class Bf16MatMulKernel {
             for (int c = 0; c < 4; c++) {
                 int at = (4 * r + c) * 2 * L;
                 FloatVector acc = FloatVector.fromArray(F, sums, at).add(FloatVector.fromArray(F, sums, at + L));
-                float sum = finish(acc, xp, xOff + r * xStride, packed, c * packedRowLength(n), upper, n);
+                float sum = finish(acc, xp, xOff + r * xStride, packed, c * n, upper, n);
                 out[outOff + r * outStride + c] = withBias(sum, bias, biasOff + c);
             }
         }

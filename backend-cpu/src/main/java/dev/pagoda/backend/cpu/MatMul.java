@@ -77,9 +77,9 @@ final class MatMul {
      * one sequential stream, which the hardware prefetchers follow at full speed; reading 4 rows
      * side by side (4 short streams 2·inFeatures bytes apart) measured 2–3× slower from DRAM.
      *
-     * <p>Several batch rows: the same sequential read, but 4 weight rows at a time copied
+     * <p>Several batch rows: the same sequential read, but 4 weight rows at a time widened to fp32
      * ("packed") into this worker's scratch, where {@link Bf16MatMulKernel#tile2x4} (and
-     * {@link Bf16MatMulKernel#tile1x4} for the last row of an odd batch) reuse them from L1.
+     * {@link Bf16MatMulKernel#tile1x4} for the last row of an odd batch) reuse them from cache.
      * Single outputs ({@code dot}) only at a layer's ragged end.
      */
     private static void bf16Rows(Linear linear, float[] xp, int numRows, float[] out, int jStart, int jEnd, float[][] scratch, int worker) {
@@ -89,7 +89,7 @@ final class MatMul {
         long rowBytes = 2L * in;
         int j = jStart;
         if (numRows > 1) {
-            int packedFloats = TILE * Bf16MatMulKernel.packedRowLength(in);
+            int packedFloats = TILE * in;
             if (scratch[worker] == null || scratch[worker].length < packedFloats) scratch[worker] = new float[packedFloats];
             float[] packed = scratch[worker];
             float[] sums = new float[16 * Dot.L];
