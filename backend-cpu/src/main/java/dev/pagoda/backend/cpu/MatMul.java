@@ -7,23 +7,28 @@ import java.lang.foreign.MemorySegment;
  * Matrix multiplication for linear layers: {@code out[r, j] = x[r, :] · W[j, :] + b[j]} for every
  * row {@code r} of the batch and every output feature {@code j}.
  *
- * <p>Threads split the <em>weight rows</em> (output features): each weight row is read from memory
- * once and used for every batch row while it is hot in L1. In a decode step the batch has one row
- * per sequence and the weights dwarf everything else, so reading each weight byte exactly once is
- * the whole game (the benchmark measures how close we get to memory bandwidth).
+ * <p>Threads split the <em>weight rows</em> (output features), in groups of {@link #TILE}: each
+ * weight row is read from memory once and used for every batch row while it is hot in L1. In a
+ * decode step the batch has one row per sequence and the weights dwarf everything else, so reading
+ * each weight byte exactly once is the whole game at batch 1 (the benchmark measures how close we
+ * get to memory bandwidth); with many rows the arithmetic starts to count, and bf16 weights go
+ * through the register-tiled {@link Bf16MatMulKernel}.
  *
  * <p>Several layers that read the same input (q/k/v, or gate/up) run as one parallel loop over
  * their concatenated output features, to pay one thread hand-off instead of three.
  *
- * <p>Determinism: with one batch row the weight row is widened in registers ({@link Dot#dotBf16});
- * with several it is widened once into a scratch row and reused. Both use one reduction order
- * (see {@link Dot}), so {@code out[r, j]} is bit-identical whatever the batch.
+ * <p>Determinism: each output has one reduction order whatever computes it. bf16 weights use the
+ * pair order of {@link Bf16MatMulKernel} in every tile shape; F32/F16 weights use {@link Dot}'s
+ * order, widened in registers for one batch row or once into a scratch row for several. So
+ * {@code out[r, j]} is bit-identical whatever the batch, the thread count or the chunking.
  */
 final class MatMul {
     private MatMul() {}
 
-    /** Output features a thread takes at a time (amortizes the atomic hand-off). */
-    private static final int MIN_ROWS_PER_CHUNK = 16;
+    /** Weight rows per tile (the kernels' 4 columns); threads claim whole tiles. */
+    static final int TILE = 4;
+    /** Tiles a thread takes at a time (amortizes the atomic hand-off). */
+    private static final int MIN_TILES_PER_CHUNK = 4;
 
     /**
      * Runs every layer in {@code linears} over the same input.
@@ -31,23 +36,80 @@ final class MatMul {
      * @param x       {@code [numRows, inFeatures]} (all layers share {@code inFeatures})
      * @param linears the layers
      * @param outs    {@code outs[k]} is {@code [numRows, linears[k].outFeatures]}
-     * @param scratch per-worker rows {@code [numThreads][inFeatures]} for widened weights, grown here as needed
+     * @param scratch per-worker rows for widened F16 weights or packed bf16 tiles, grown here as needed
      */
     static void forward(WorkerPool pool, float[] x, int numRows, Linear[] linears, float[][] outs, float[][] scratch) {
         int total = 0;
-        for (Linear l : linears) total += l.outFeatures();
-        pool.parallelFor(total, MIN_ROWS_PER_CHUNK, (worker, start, end) -> {
+        boolean anyBf16 = false;
+        for (Linear l : linears) {
+            total += l.outFeatures();
+            anyBf16 |= l.weight().dtype() == DType.BF16;
+        }
+        int in = linears[0].inFeatures();
+        // bf16 kernels read the activations de-interleaved into pairs: [numRows, inFeatures], once per call.
+        float[] xPairs = null;
+        if (anyBf16) {
+            xPairs = new float[numRows * in];
+            for (int r = 0; r < numRows; r++) Bf16MatMulKernel.splitPairs(x, r * in, xPairs, r * in, in);
+        }
+        float[] xp = xPairs;
+        int totalFeatures = total;
+        int numTiles = (total + TILE - 1) / TILE;
+        pool.parallelFor(numTiles, MIN_TILES_PER_CHUNK, (worker, tileStart, tileEnd) -> {
+            int start = tileStart * TILE, end = Math.min(totalFeatures, tileEnd * TILE);
             int base = 0;
             for (int k = 0; k < linears.length; k++) {
                 Linear linear = linears[k];
                 int lo = Math.max(start, base), hi = Math.min(end, base + linear.outFeatures());
-                if (lo < hi) rows(linear, x, numRows, outs[k], lo - base, hi - base, scratch, worker);
+                if (lo < hi) {
+                    if (linear.weight().dtype() == DType.BF16) bf16Rows(linear, xp, numRows, outs[k], lo - base, hi - base, scratch, worker);
+                    else rows(linear, x, numRows, outs[k], lo - base, hi - base, scratch, worker);
+                }
                 base += linear.outFeatures();
             }
         });
     }
 
-    /** One layer, output features {@code [jStart, jEnd)}, all batch rows. */
+    /**
+     * One bf16 layer, output features {@code [jStart, jEnd)}, all batch rows.
+     *
+     * <p>One batch row: weight row after weight row, {@link Bf16MatMulKernel#dot}. Memory is read as
+     * one sequential stream, which the hardware prefetchers follow at full speed; reading 4 rows
+     * side by side (4 short streams 2·inFeatures bytes apart) measured 2–3× slower from DRAM.
+     *
+     * <p>Several batch rows: the same sequential read, but 4 weight rows at a time widened to fp32
+     * ("packed") into this worker's scratch, where {@link Bf16MatMulKernel#tile2x4} (and
+     * {@link Bf16MatMulKernel#tile1x4} for the last row of an odd batch) reuse them from cache.
+     * Single outputs ({@code dot}) only at a layer's ragged end.
+     */
+    private static void bf16Rows(Linear linear, float[] xp, int numRows, float[] out, int jStart, int jEnd, float[][] scratch, int worker) {
+        int in = linear.inFeatures(), outF = linear.outFeatures();
+        MemorySegment w = linear.weight().data();
+        float[] bias = linear.bias();
+        long rowBytes = 2L * in;
+        int j = jStart;
+        if (numRows > 1) {
+            int packedFloats = TILE * in;
+            if (scratch[worker] == null || scratch[worker].length < packedFloats) scratch[worker] = new float[packedFloats];
+            float[] packed = scratch[worker];
+            float[] sums = new float[16 * Dot.L];
+            for (; j + TILE <= jEnd; j += TILE) {
+                Bf16MatMulKernel.pack(w, j * rowBytes, 0, TILE, in, packed);
+                int r = 0;
+                for (; r + 2 <= numRows; r += 2) {
+                    Bf16MatMulKernel.tile2x4(xp, r * in, in, packed, in, out, r * outF + j, outF, bias, j, sums);
+                }
+                for (; r < numRows; r++) Bf16MatMulKernel.tile1x4(xp, r * in, packed, in, out, r * outF + j, bias, j, sums);
+            }
+        }
+        for (; j < jEnd; j++) {
+            for (int r = 0; r < numRows; r++) {
+                out[r * outF + j] = Bf16MatMulKernel.withBias(Bf16MatMulKernel.dot(xp, r * in, w, j * rowBytes, in), bias, j);
+            }
+        }
+    }
+
+    /** One F32/F16 layer, output features {@code [jStart, jEnd)}, all batch rows. */
     private static void rows(Linear linear, float[] x, int numRows, float[] out, int jStart, int jEnd, float[][] scratch, int worker) {
         int in = linear.inFeatures(), outF = linear.outFeatures();
         MemorySegment w = linear.weight().data();

@@ -54,6 +54,36 @@ class KernelsTest {
     }
 
     @Test
+    void bf16KernelsFollowThePairOrderBitForBitInEveryTileShape() {
+        SplittableRandom rnd = new SplittableRandom(7);
+        try (Arena arena = Arena.ofShared(); WorkerPool pool = new WorkerPool(2)) {
+            for (int in : new int[] {1, 17, 31, 32, 33, 64, 77, 100, 896}) {
+                int outF = 11; // two full tiles of 4 and a ragged end of 3
+                Tensor w = RandomModels.tensor("w", DType.BF16, new long[] {outF, in}, random(rnd, outF * in), arena);
+                float[] bias = random(rnd, outF);
+                float[][] rowsOfW = new float[outF][in];
+                for (int j = 0; j < outF; j++) for (int k = 0; k < in; k++) rowsOfW[j][k] = NaiveOps.get(w, (long) j * in + k);
+                for (int rows : new int[] {1, 2, 3, 9}) { // dot only, 2x4 tiles only, 2x4 and 1x4 tiles
+                    float[] x = random(rnd, rows * in);
+                    float[] out = new float[rows * outF];
+                    MatMul.forward(pool, x, rows, new Linear[] {Linear.of(w, bias, outF, in)}, new float[][] {out}, new float[2][]);
+                    float[] xp = new float[rows * in];
+                    for (int r = 0; r < rows; r++) Bf16MatMulKernel.splitPairs(x, r * in, xp, r * in, in);
+                    for (int r = 0; r < rows; r++) {
+                        for (int j = 0; j < outF; j++) {
+                            float expected = NaiveOps.dotBf16PairOrder(x, r * in, rowsOfW[j], in, Dot.L) + bias[j];
+                            String where = "in=" + in + " rows=" + rows + " r=" + r + " j=" + j;
+                            assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(out[r * outF + j]), where);
+                            float single = Bf16MatMulKernel.dot(xp, r * in, w.data(), 2L * j * in, in) + bias[j];
+                            assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(single), "dot " + where);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void f16WideningIsExactForAll65536BitPatterns() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment seg = arena.allocate(65536 * 2L);

@@ -38,6 +38,10 @@ public class MatVecBenchmark {
     @Param({"151936x896", "4864x896"})
     public String shape;
 
+    /** Batch rows multiplied by the matrix (1 = matvec; 16 = a batched decode step's shape). */
+    @Param({"1"})
+    public int rows;
+
     /** Threads (0 = all cores). */
     @Param({"0", "1"})
     public int threads;
@@ -54,10 +58,13 @@ public class MatVecBenchmark {
     @AuxCounters(AuxCounters.Type.OPERATIONS)
     public static class Bytes {
         public double gigabytes;
+        /** Per-second counter of fp32 GFLOP (2 per multiply-add). */
+        public double gflops;
 
         @Setup(Level.Iteration)
         public void reset() {
             gigabytes = 0;
+            gflops = 0;
         }
     }
 
@@ -69,9 +76,9 @@ public class MatVecBenchmark {
         pool = new WorkerPool(n);
         Tensor w = DummyWeights.random("w", arena, new long[] {42}, rows, cols);
         linear = new Linear[] {Linear.of(w, null, rows, cols)};
-        x = new float[cols];
-        for (int i = 0; i < cols; i++) x[i] = (float) Math.sin(i);
-        y = new float[rows];
+        x = new float[this.rows * cols];
+        for (int i = 0; i < x.length; i++) x[i] = (float) Math.sin(i);
+        y = new float[this.rows * rows];
         outs = new float[][] {y};
         scratch = new float[n][];
         bandwidth = new ReadBandwidth(512L << 20, n);
@@ -86,8 +93,9 @@ public class MatVecBenchmark {
 
     @Benchmark
     public float matVecBf16(Bytes bytes) {
-        MatMul.forward(pool, x, 1, linear, outs, scratch);
+        MatMul.forward(pool, x, rows, linear, outs, scratch);
         bytes.gigabytes += linear[0].weightBytes() / 1e9;
+        bytes.gflops += 2.0 * rows * linear[0].outFeatures() * linear[0].inFeatures() / 1e9;
         return y[0];
     }
 

@@ -38,6 +38,38 @@ final class NaiveOps {
         return sum;
     }
 
+    /**
+     * The bf16 matmul's reduction order ({@link Bf16MatMulKernel}), one scalar at a time, with
+     * {@code lanes} accumulator lanes: per block of {@code 2 * lanes} elements, even lane {@code k}
+     * fused-multiply-adds element {@code 2k}, odd lane {@code k} element {@code 2k+1}; the even
+     * and odd lanes are added; the lanes are summed by the halving tree of rotations
+     * ({@code v[k] += v[(k + shift) % lanes]}, shift = lanes/2 … 1); the leftover elements are
+     * fused in order. Written without vectors so that a bit-exact match with the kernels means
+     * they really do this.
+     *
+     * @param w the weight row {@code [n]}, already exact in fp32 (bf16 widens exactly)
+     */
+    static float dotBf16PairOrder(float[] x, int xOff, float[] w, int n, int lanes) {
+        float[] even = new float[lanes], odd = new float[lanes];
+        int block = 2 * lanes, upper = n - n % block;
+        for (int b = 0; b < upper; b += block) {
+            for (int k = 0; k < lanes; k++) {
+                even[k] = Math.fma(x[xOff + b + 2 * k], w[b + 2 * k], even[k]);
+                odd[k] = Math.fma(x[xOff + b + 2 * k + 1], w[b + 2 * k + 1], odd[k]);
+            }
+        }
+        float[] acc = new float[lanes];
+        for (int k = 0; k < lanes; k++) acc[k] = even[k] + odd[k];
+        for (int shift = lanes / 2; shift >= 1; shift /= 2) {
+            float[] next = new float[lanes];
+            for (int k = 0; k < lanes; k++) next[k] = acc[k] + acc[(k + shift) % lanes];
+            acc = next;
+        }
+        float sum = acc[0];
+        for (int i = upper; i < n; i++) sum = Math.fma(x[xOff + i], w[i], sum);
+        return sum;
+    }
+
     static void rmsNorm(float[] out, int outOff, float[] x, int xOff, float[] weight, int n, float eps) {
         float sumOfSquares = 0f;
         for (int k = 0; k < n; k++) sumOfSquares += x[xOff + k] * x[xOff + k];
