@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Builds one folder that a bare GPU host (no JDK, no Maven, no network) runs the GPU tests and the
-# decode benchmark from:
+# Builds one folder that a bare GPU host (no JDK, no Maven, no network) runs the GPU tests, the
+# decode benchmark and the OpenAI server (serve --device cuda) from:
 #   runtime.tar.xz   a jlink'ed Java runtime (the modules the jars need, incl. jdk.incubator.vector
 #                    and jdk.unsupported), compressed
-#   lib/             the module jars and their dependencies (JCuda and its natives included)
+#   lib/             the module jars and their dependencies (JCuda and its natives included; the
+#                    http module's too: picocli, Javalin/Jetty, Jackson, Prometheus)
 #   junit/           JUnit's standalone console launcher
 #   test-classes/    backend-cuda's and conformance's compiled tests
 #   repo/            the test models (Fixtures resolve them under -Dpagoda.repoRoot)
 #   run-on-gpu.sh    the command to run there (see that file)
+#   serve-on-gpu.sh  starts serve --device cuda, queries it, stops it (see that file)
 # The whole folder must stay under 64 MiB (what the device machine accepts); this script checks.
 #
 #   scripts/gpu/bundle.sh [OUT_DIR]      (default: target/gpu-bundle)
@@ -17,8 +19,8 @@ out="${1:-$root/target/gpu-bundle}"
 cd "$root"
 junit_platform_version=1.13.4 # the platform release of the junit-bom in the parent pom (Jupiter 5.13.4)
 
-echo "bundle: building backend-cuda and conformance (kernels compiled by nvcc)" >&2
-./pagoda mvn -q -B -pl backend-cuda,conformance -am package dependency:build-classpath \
+echo "bundle: building backend-cuda, conformance and http (kernels compiled by nvcc)" >&2
+./pagoda mvn -q -B -pl backend-cuda,conformance,http -am package dependency:build-classpath \
   -DskipTests -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=test >&2
 if [ -f backend-cuda/target/generated-resources/ptx/dev/pagoda/backend/cuda/KERNELS-NOT-BUILT.txt ]; then
   echo "bundle: nvcc was not found, the CUDA kernels were not built; a GPU bundle without kernels is useless" >&2
@@ -30,10 +32,11 @@ java_home="$(./pagoda mvn -v 2>/dev/null | sed -n 's/.*runtime: //p' | head -1)"
 rm -rf "$out"
 mkdir -p "$out/lib" "$out/junit" "$out/test-classes" "$out/repo/models" "$out/repo/conformance/src/test"
 # Module jars and dependencies; JUnit's own jars are inside the standalone launcher.
-for f in backend-cuda/target/classpath.txt conformance/target/classpath.txt; do tr ':' '\n' < "$f"; done \
+for f in backend-cuda/target/classpath.txt conformance/target/classpath.txt http/target/runtime-classpath.txt; do tr ':' '\n' < "$f"; done \
   | sort -u | grep -v -E '/(org/junit|org/opentest4j|org/apiguardian|org/openjdk/jmh)/' \
   | while read -r jar; do [ -f "$jar" ] && cp "$jar" "$out/lib/"; done
-cp backend-cuda/target/pagoda-backend-cuda-*.jar conformance/target/pagoda-conformance-*.jar "$out/lib/" 2>/dev/null || true
+cp backend-cuda/target/pagoda-backend-cuda-*.jar conformance/target/pagoda-conformance-*.jar http/target/pagoda-http-*.jar "$out/lib/" 2>/dev/null || true
+rm -f "$out"/lib/pagoda-http-*-tests.jar
 rm -f "$out"/lib/*-tests.jar.original
 cp -r backend-cuda/target/test-classes "$out/test-classes/backend-cuda"
 cp -r conformance/target/test-classes "$out/test-classes/conformance"
@@ -44,16 +47,18 @@ cp -r conformance/src/test/resources "$out/repo/conformance/src/test/"
   -DoutputDirectory="$out/junit" >&2
 mv "$out"/junit/junit-platform-console-standalone-*.jar "$out/junit/junit-platform-console-standalone.jar"
 
-# The runtime: the modules jdeps finds in the jars, plus what JUnit and JCuda need at run time.
+# The runtime (uncompressed by jlink: xz over plain class files packs far tighter than over zip):
+# the modules jdeps finds in the jars, plus what JUnit and JCuda need at run time.
 modules="$("$java_home/bin/jdeps" --print-module-deps --ignore-missing-deps --multi-release 25 \
   -q --class-path "$out/lib/*" "$out"/lib/*.jar 2>/dev/null || true)"
-modules="${modules:+$modules,}java.base,java.logging,java.xml,java.management,jdk.incubator.vector,jdk.unsupported"
+# java.naming, java.sql and java.desktop (java.beans): Jetty and Jackson reach for them reflectively.
+modules="${modules:+$modules,}java.base,java.logging,java.xml,java.management,java.naming,java.sql,java.desktop,jdk.incubator.vector,jdk.unsupported"
 echo "bundle: jlink --add-modules $modules" >&2
 "$java_home/bin/jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages \
-  --compress=zip-9 --output "$out/runtime"
-(cd "$out" && tar -cJf runtime.tar.xz runtime && rm -rf runtime)
-cp scripts/gpu/run-on-gpu.sh "$out/"
-chmod +x "$out/run-on-gpu.sh"
+  --compress=zip-0 --output "$out/runtime"
+(cd "$out" && XZ_OPT=-9 tar -cJf runtime.tar.xz runtime && rm -rf runtime)
+cp scripts/gpu/run-on-gpu.sh scripts/gpu/serve-on-gpu.sh "$out/"
+chmod +x "$out/run-on-gpu.sh" "$out/serve-on-gpu.sh"
 
 size_kib=$(du -sk "$out" | cut -f1)
 echo "bundle: $out is $((size_kib / 1024)) MiB" >&2

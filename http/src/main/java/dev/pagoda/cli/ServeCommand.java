@@ -24,7 +24,9 @@ import picocli.CommandLine.Parameters;
  * ({@code --host}, {@code --port}, {@code --served-model-name}, {@code --api-key}, {@code --max-model-len},
  * {@code --max-num-seqs}, {@code --max-num-batched-tokens}, {@code --block-size},
  * {@code --[no-]enable-prefix-caching}, {@code --kv-cache-memory}, {@code --dtype}, {@code --seed},
- * {@code --chat-template}, {@code --generation-config}, {@code --load-format}, {@code --device}).
+ * {@code --chat-template}, {@code --generation-config}, {@code --load-format}, {@code --device},
+ * {@code --gpu-memory-utilization}). On {@code --device cuda} a conformance self-check against the CPU
+ * reference runs before the port serves; it refuses to serve when that fails ({@code --skip-conformance-check}).
  * Without {@code --model} it serves the bundled stories260K; a MODEL that is not a directory but
  * looks like {@code ORG/NAME} is fetched from the Hugging Face hub ({@code --revision}, default main). SIGTERM (or Ctrl-C) drains in-flight
  * requests for up to {@code --shutdown-timeout} seconds, then stops.
@@ -86,8 +88,13 @@ final class ServeCommand implements Command {
     @Option(names = "--disable-log-stats", description = "no periodic throughput and KV-cache log lines")
     boolean disableLogStats;
 
-    @Option(names = "--gpu-memory-utilization", paramLabel = "FRACTION", description = "for --device cuda (not available yet)")
-    String gpuMemoryUtilization;
+    @Option(names = "--gpu-memory-utilization", paramLabel = "FRACTION",
+            description = "--device cuda: the fraction of GPU memory for weights, activations and the KV cache (default: 0.9)")
+    Double gpuMemoryUtilization;
+
+    @Option(names = "--skip-conformance-check",
+            description = "--device cuda: serve without first comparing the GPU's logits with the CPU reference (warned in the log and /health)")
+    boolean skipConformanceCheck;
 
     @Option(names = "--num-gpu-blocks-override", paramLabel = "N",
             description = "KV-cache blocks; 0: as many as --kv-cache-memory holds (default: ${DEFAULT-VALUE})")
@@ -109,7 +116,9 @@ final class ServeCommand implements Command {
         if (gpuMemoryUtilization != null && device.equals("cpu")) {
             throw new CliException("--gpu-memory-utilization is for --device cuda; on the CPU size the KV cache with --kv-cache-memory");
         }
-        if (gpuMemoryUtilization != null) throw new CliException("--device cuda is not available yet (no CUDA backend in this build)");
+        if (skipConformanceCheck && device.equals("cpu")) throw new CliException("--skip-conformance-check is for --device cuda");
+        double utilization = gpuMemoryUtilization != null ? gpuMemoryUtilization : ServeOptions.DEFAULT_GPU_MEMORY_UTILIZATION;
+        if (!(utilization > 0 && utilization <= 1)) throw new CliException("--gpu-memory-utilization must be in (0, 1], got " + utilization);
         if (port < 0 || port > 65535) throw new CliException("--port must be in [0, 65535], got " + port);
         Path modelDir = modelArg != null ? Path.of(modelArg) : DefaultModel.path();
         if (!Files.isDirectory(modelDir)) {
@@ -137,8 +146,16 @@ final class ServeCommand implements Command {
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage());
         }
-        ServeOptions options = new ServeOptions(modelDir, served, format, device, threads, engineConfig, templateFile, generationConfig);
-        PagodaServer server = PagodaServer.start(config, options, err);
+        ServeOptions options = new ServeOptions(modelDir, served, format, device, threads, engineConfig, templateFile, generationConfig,
+                utilization, skipConformanceCheck);
+        PagodaServer server;
+        try {
+            server = PagodaServer.start(config, options, err);
+        } catch (IllegalStateException e) {
+            if (!PagodaServer.isConformanceFailure(e)) throw e;
+            throw new CliException("refusing to serve: the CUDA backend's logits do not match the CPU reference (report above); "
+                    + "--skip-conformance-check serves anyway");
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();

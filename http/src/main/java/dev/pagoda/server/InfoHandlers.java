@@ -22,6 +22,9 @@ final class InfoHandlers {
 
     record Version(String version) {}
 
+    /** /health's body when there is something to warn about (otherwise empty, like vLLM's). */
+    record Health(String status, java.util.Map<String, String> details) {}
+
     static final String VERSION = "0.1.0";
 
     private final ServerContext server;
@@ -96,7 +99,10 @@ final class InfoHandlers {
 
     /** 200 with an empty body when ready; 503 while loading, shutting down, or after the engine died. */
     void health(Context ctx) {
-        ctx.status(server.healthy() ? 200 : 503).result("");
+        boolean healthy = server.healthy();
+        var details = server.healthDetails();
+        if (details.isEmpty()) ctx.status(healthy ? 200 : 503).result("");
+        else server.json(ctx, healthy ? 200 : 503, new Health(healthy ? "ok" : "unavailable", new java.util.TreeMap<>(details)));
     }
 
     void version(Context ctx) {

@@ -121,6 +121,11 @@ public final class OpenAiServer implements AutoCloseable {
         server.ready(model, new ServerMetrics(model.name(), model.stats()::latest));
     }
 
+    /** Details /health adds to its answer, e.g. {@code conformance_check: skipped ...}. */
+    public void healthDetails(java.util.Map<String, String> details) {
+        server.healthDetails(details);
+    }
+
     public ServerMetrics metrics() {
         return server.metrics();
     }

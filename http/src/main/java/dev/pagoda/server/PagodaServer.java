@@ -1,5 +1,6 @@
 package dev.pagoda.server;
 
+import dev.pagoda.backend.cuda.CudaBackend;
 import dev.pagoda.engine.backend.BackendOptions;
 import dev.pagoda.engine.backend.ComputeBackend;
 import dev.pagoda.engine.backend.ComputeBackends;
@@ -71,7 +72,8 @@ public final class PagodaServer implements AutoCloseable {
         info(log, "engine args: device=" + options.device() + ", block_size=" + ec.blockSize() + ", max_num_seqs=" + ec.maxNumSeqs()
                 + ", max_num_batched_tokens=" + ec.maxNumBatchedTokens() + ", max_model_len=" + (ec.maxModelLen() == 0 ? "auto" : ec.maxModelLen())
                 + ", enable_prefix_caching=" + ec.enablePrefixCaching() + ", kv_cache_memory=" + (ec.kvCacheMemoryBytes() >> 20) + "MiB, seed="
-                + ec.seed() + ", load_format=" + options.loadFormat().name().toLowerCase(java.util.Locale.ROOT) + ", api_key=" + (config.apiKey() == null ? "none" : "set"));
+                + ec.seed() + (options.device().equals("cuda") ? ", gpu_memory_utilization=" + options.gpuMemoryUtilization() : "")
+                + ", load_format=" + options.loadFormat().name().toLowerCase(java.util.Locale.ROOT) + ", api_key=" + (config.apiKey() == null ? "none" : "set"));
         OpenAiServer http = new OpenAiServer(config).start();
         info(log, "HTTP server listening on http://" + config.host() + ":" + http.port() + " (loading the model; /health answers 503 until ready)");
 
@@ -90,6 +92,12 @@ public final class PagodaServer implements AutoCloseable {
             backend = ComputeBackends.create(options.device(), new BackendOptions(options.numThreads()));
             backend.loadModel(model.config(), model.weights());
             info(log, String.format("model loaded in %.2f s", (System.nanoTime() - t0) / 1e9));
+            var healthDetails = new java.util.LinkedHashMap<String, String>();
+            if (backend instanceof CudaBackend cuda) {
+                info(log, "device: " + cuda.describeDevice() + ", CUDA driver " + cuda.driverVersion());
+                ec = CudaStartup.prepare(cuda, model, tokenizer, options, log, healthDetails);
+            }
+            http.healthDetails(healthDetails);
 
             LlmEngine llm = new LlmEngine(backend, model.config(), generationConfig, tokenizer, ec);
             info(log, "memory plan: " + llm.kvCacheSizing().describe());
@@ -140,6 +148,11 @@ public final class PagodaServer implements AutoCloseable {
                 return ChatTemplate.fromTokenizerDir(options.modelDir(), new String(in.readAllBytes(), StandardCharsets.UTF_8));
             }
         }
+    }
+
+    /** Whether {@link #start} failed because the CUDA self-check did (the report is already in the log). */
+    public static boolean isConformanceFailure(Throwable e) {
+        return e instanceof CudaStartup.ConformanceCheckFailedException;
     }
 
     public int port() {

@@ -66,6 +66,20 @@ final class ServerContext {
         this.state = State.READY;
     }
 
+    /**
+     * Warnings /health reports beside its status (e.g. the CUDA self-check was skipped); empty: /health
+     * answers with an empty body, as vLLM's does.
+     */
+    private volatile java.util.Map<String, String> healthDetails = java.util.Map.of();
+
+    void healthDetails(java.util.Map<String, String> details) {
+        this.healthDetails = java.util.Map.copyOf(details);
+    }
+
+    java.util.Map<String, String> healthDetails() {
+        return healthDetails;
+    }
+
     void stopping() {
         state = State.STOPPING;
     }

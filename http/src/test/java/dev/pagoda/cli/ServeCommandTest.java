@@ -32,6 +32,9 @@ class ServeCommandTest {
         assertTrue(usageError("--enable-prefix-caching", "--no-enable-prefix-caching").contains("contradict"));
         assertTrue(usageError("--kv-cache-memory", "lots").contains("--kv-cache-memory must be bytes"));
         assertTrue(usageError("--port", "70000").contains("--port must be in [0, 65535]"));
+        assertTrue(usageError("--gpu-memory-utilization", "0.5").contains("--gpu-memory-utilization is for --device cuda"));
+        assertTrue(usageError("--skip-conformance-check").contains("--skip-conformance-check is for --device cuda"));
+        assertTrue(usageError("--device", "cuda", "--gpu-memory-utilization", "1.5").contains("must be in (0, 1]"));
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.pagoda.backend.cuda;
 
 import dev.pagoda.engine.backend.BackendOptions;
 import dev.pagoda.engine.backend.ComputeBackend;
+import dev.pagoda.engine.backend.DeviceMemory;
 import dev.pagoda.engine.backend.ForwardBatch;
 import dev.pagoda.engine.backend.Logits;
 import dev.pagoda.engine.model.ModelConfig;
@@ -14,8 +15,9 @@ import dev.pagoda.engine.model.ModelWeights;
  * by conformance/…/cuda.
  *
  * <p>Decode steps (one new token per sequence, up to 256 sequences) replay a CUDA graph per padded
- * batch size ({@link DecodeGraphs}); everything else launches eagerly. Sampling on the device and
- * the memory plan are the next steps.
+ * batch size ({@link DecodeGraphs}); everything else launches eagerly. {@link #deviceMemory}
+ * feeds the engine's GpuMemoryPlan; {@link CudaSelfCheck} compares it with the CPU before serving.
+ * Sampling on the device is the next step.
  */
 public final class CudaBackend implements ComputeBackend {
     private final CudaContext cuda;
@@ -51,6 +53,21 @@ public final class CudaBackend implements ComputeBackend {
     /** e.g. "NVIDIA H100 80GB HBM3 (sm_90), cuBLAS /usr/local/cuda/lib64/libcublas.so.13". */
     public String describeDevice() {
         return cuda.deviceName + " (sm_" + cuda.computeCapability + "), cuBLAS " + cublas.library();
+    }
+
+    /** The CUDA driver's version, e.g. "13.0" ({@code cuDriverGetVersion}). */
+    public String driverVersion() {
+        int[] v = new int[1];
+        jcuda.driver.JCudaDriver.cuDriverGetVersion(v);
+        return v[0] / 1000 + "." + (v[0] % 1000) / 10;
+    }
+
+    /** Device 0's memory now; what {@code --gpu-memory-utilization} plans the KV cache from. */
+    @Override
+    public java.util.Optional<DeviceMemory> deviceMemory() {
+        cuda.makeCurrent();
+        long[] freeTotal = cuda.memoryInfo();
+        return java.util.Optional.of(new DeviceMemory(freeTotal[0], freeTotal[1]));
     }
 
     @Override

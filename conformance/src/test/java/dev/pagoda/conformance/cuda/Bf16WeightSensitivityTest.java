@@ -2,6 +2,8 @@ package dev.pagoda.conformance.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pagoda.backend.cuda.CudaTolerances;
+import dev.pagoda.backend.cuda.LogitComparison;
 import dev.pagoda.engine.backend.BackendOptions;
 import dev.pagoda.engine.backend.ComputeBackend;
 import dev.pagoda.engine.backend.ComputeBackends;

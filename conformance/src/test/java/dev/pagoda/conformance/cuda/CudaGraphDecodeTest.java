@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pagoda.backend.cuda.CudaBackend;
+import dev.pagoda.backend.cuda.CudaTolerances;
+import dev.pagoda.backend.cuda.LogitComparison;
 import dev.pagoda.engine.backend.BackendOptions;
 import dev.pagoda.engine.backend.ComputeBackend;
 import dev.pagoda.engine.backend.ComputeBackends;

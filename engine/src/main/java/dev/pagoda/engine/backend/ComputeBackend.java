@@ -41,6 +41,14 @@ public interface ComputeBackend extends AutoCloseable {
         throw new UnsupportedOperationException("the " + name() + " backend does not return hidden states (embeddings)");
     }
 
+    /**
+     * The device's memory right now, for sizing the KV cache from a utilization fraction (vLLM's
+     * {@code --gpu-memory-utilization}); empty for backends whose memory is the host's (the CPU).
+     */
+    default java.util.Optional<DeviceMemory> deviceMemory() {
+        return java.util.Optional.empty();
+    }
+
     /** Frees weights copies and the cache. */
     @Override
     void close();

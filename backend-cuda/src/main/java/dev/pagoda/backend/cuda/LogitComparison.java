@@ -1,7 +1,8 @@
-package dev.pagoda.conformance.cuda;
+package dev.pagoda.backend.cuda;
 
 /**
- * How far the CUDA logits of one position are from the CPU reference's.
+ * How far the CUDA logits of one position are from the CPU reference's (the conformance tests
+ * and the self-check {@code serve --device cuda} runs before it opens the port).
  *
  * @param maxAbsDiff    {@code max_v |cuda[v] - cpu[v]|}
  * @param maxAbsRef     {@code max_v |cpu[v]|}
@@ -10,18 +11,18 @@ package dev.pagoda.conformance.cuda;
  * @param cpuArgmax     best token on the CPU
  * @param cpuTop2Margin the CPU's best logit minus its second best
  */
-record LogitComparison(double maxAbsDiff, double maxAbsRef, double klDivergence, int cudaArgmax, int cpuArgmax, double cpuTop2Margin) {
+public record LogitComparison(double maxAbsDiff, double maxAbsRef, double klDivergence, int cudaArgmax, int cpuArgmax, double cpuTop2Margin) {
 
-    double relativeError() {
+    public double relativeError() {
         return maxAbsDiff / maxAbsRef;
     }
 
     /** Argmax agrees, or the CPU's top two are a near tie (see {@link CudaTolerances#ARGMAX_TIE_MARGIN_IN_ERRORS}). */
-    boolean argmaxAgreesOrTie() {
+    public boolean argmaxAgreesOrTie() {
         return cudaArgmax == cpuArgmax || cpuTop2Margin < CudaTolerances.ARGMAX_TIE_MARGIN_IN_ERRORS * maxAbsDiff;
     }
 
-    boolean withinTolerance(double maxRelativeError, double maxKl) {
+    public boolean withinTolerance(double maxRelativeError, double maxKl) {
         return relativeError() <= maxRelativeError && klDivergence <= maxKl && argmaxAgreesOrTie();
     }
 
@@ -29,11 +30,11 @@ record LogitComparison(double maxAbsDiff, double maxAbsRef, double klDivergence,
      * @param cuda {@code [vocabSize]} must be finite
      * @param cpu  {@code [vocabSize]}
      */
-    static LogitComparison of(float[] cuda, float[] cpu) {
-        if (cuda.length != cpu.length) throw new AssertionError(cuda.length + " logits, expected " + cpu.length);
+    public static LogitComparison of(float[] cuda, float[] cpu) {
+        if (cuda.length != cpu.length) throw new IllegalArgumentException(cuda.length + " logits, expected " + cpu.length);
         double maxAbsDiff = 0, maxAbsRef = 0;
         for (int v = 0; v < cpu.length; v++) {
-            if (!Float.isFinite(cuda[v])) throw new AssertionError("CUDA logit " + v + " is " + cuda[v]);
+            if (!Float.isFinite(cuda[v])) throw new IllegalStateException("CUDA logit " + v + " is " + cuda[v]);
             maxAbsDiff = Math.max(maxAbsDiff, Math.abs((double) cuda[v] - cpu[v]));
             maxAbsRef = Math.max(maxAbsRef, Math.abs((double) cpu[v]));
         }
@@ -57,7 +58,7 @@ record LogitComparison(double maxAbsDiff, double maxAbsRef, double klDivergence,
         return out;
     }
 
-    static int argmax(float[] row) {
+    public static int argmax(float[] row) {
         int best = 0;
         for (int v = 1; v < row.length; v++) if (row[v] > row[best]) best = v;
         return best;
