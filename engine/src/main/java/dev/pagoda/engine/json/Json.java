@@ -292,6 +292,15 @@ public final class Json {
 
     /** Writes {@code s} as a JSON string literal, escaping quotes, backslashes and control characters. */
     public static void writeString(StringBuilder sb, String s) {
+        writeString(sb, s, false);
+    }
+
+    /**
+     * As {@link #writeString(StringBuilder, String)}; with {@code escapeNonAscii} every character
+     * outside {@code ' '..'~'} becomes a {@code \\u} escape (four hex digits), as Python's {@code json.dumps}
+     * does with {@code ensure_ascii=True}.
+     */
+    public static void writeString(StringBuilder sb, String s, boolean escapeNonAscii) {
         sb.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -304,7 +313,7 @@ public final class Json {
                 case '\b' -> sb.append("\\b");
                 case '\f' -> sb.append("\\f");
                 default -> {
-                    if (c < 0x20) sb.append(String.format("\\u%04x", (int) c));
+                    if (c < 0x20 || (escapeNonAscii && c > 0x7e)) sb.append(String.format("\\u%04x", (int) c));
                     else sb.append(c);
                 }
             }

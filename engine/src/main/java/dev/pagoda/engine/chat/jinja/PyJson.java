@@ -1,5 +1,6 @@
 package dev.pagoda.engine.chat.jinja;
 
+import dev.pagoda.engine.json.Json;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -130,23 +131,6 @@ final class PyJson {
     }
 
     private void writeString(String s) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                case '\b' -> sb.append("\\b");
-                case '\f' -> sb.append("\\f");
-                default -> {
-                    if (c < 0x20 || (ensureAscii && c > 0x7e)) sb.append(String.format("\\u%04x", (int) c));
-                    else sb.append(c);
-                }
-            }
-        }
-        sb.append('"');
+        Json.writeString(sb, s, ensureAscii);
     }
 }
