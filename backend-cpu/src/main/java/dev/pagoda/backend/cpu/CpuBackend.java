@@ -47,6 +47,11 @@ public final class CpuBackend implements ComputeBackend {
     @Override
     public long kvCacheBytesPerBlock(int blockSize) {
         requireModel();
+        return kvCacheBytesPerBlock(config, blockSize);
+    }
+
+    /** One KV block of {@code config}'s model in this backend's cache (fp32), every layer, K and V; needs no weights. */
+    public static long kvCacheBytesPerBlock(ModelConfig config, int blockSize) {
         return config.numHiddenLayers() * PagedKvCache.bytesPerBlockPerLayer(blockSize, config.numKeyValueHeads(), config.headDim());
     }
 

@@ -36,6 +36,14 @@ final class CudaWorkspace {
         logits = cuda.allocate((long) logitCapacity * c.vocabSize() * 4);
     }
 
+    /** The bytes the constructor allocates for {@code capacity} tokens (keep in step with it): what a profiling forward adds. */
+    static long bytes(ModelConfig c, long capacity, long logitCapacity) {
+        long t = capacity;
+        return t * c.hiddenSize() * 4 + t * c.hiddenSize() * 4 + t * c.hiddenSize() * 2 + t * (c.qSize() + 2L * c.kvSize()) * 4
+                + t * c.qSize() * 4 + t * c.qSize() * 2 + t * 2L * c.intermediateSize() * 4 + t * c.intermediateSize() * 2
+                + logitCapacity * c.hiddenSize() * 2 + logitCapacity * c.vocabSize() * 4;
+    }
+
     void free(CudaContext cuda) {
         for (DeviceBuffer b : new DeviceBuffer[] {hidden, delta, normed, qkv, query, attnOut, gateUp, act, logitRows, logits}) cuda.free(b);
     }

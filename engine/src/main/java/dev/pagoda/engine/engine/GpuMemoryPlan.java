@@ -49,17 +49,32 @@ public record GpuMemoryPlan(long totalBytes, double utilization, long usedAfterL
         backend.forward(batch);
         DeviceMemory afterForward = backend.deviceMemory().orElseThrow();
         long peak = Math.max(0, afterForward.usedBytes() - afterLoad.usedBytes() - profileBlocks * bytesPerBlock);
+        return of(afterLoad.totalBytes(), utilization, afterLoad.usedBytes(), peak, tokens, bytesPerBlock, blockSize);
+    }
 
-        long available = (long) (utilization * afterLoad.totalBytes()) - afterLoad.usedBytes() - peak;
+    /**
+     * The plan from measured (or, in {@code explain-memory}, estimated) numbers: the formula above.
+     *
+     * @param blockSize tokens per block (caps the block count so that slot ids stay ints)
+     */
+    public static GpuMemoryPlan of(long totalBytes, double utilization, long usedAfterLoad, long activationPeak, int profiledTokens,
+                                   long bytesPerBlock, int blockSize) {
+        long available = (long) (utilization * totalBytes) - usedAfterLoad - activationPeak;
         long blocks = available / bytesPerBlock;
         if (blocks < 1) {
             throw new IllegalArgumentException(String.format(
                     "no memory left for the KV cache: %.2f × %.2f GiB allowed, %.2f GiB used after loading, %.2f GiB of activations; "
                             + "raise --gpu-memory-utilization or lower --max-num-batched-tokens",
-                    utilization, gib(afterLoad.totalBytes()), gib(afterLoad.usedBytes()), gib(peak)));
+                    utilization, gib(totalBytes), gib(usedAfterLoad), gib(activationPeak)));
         }
         blocks = Math.min(blocks, Integer.MAX_VALUE / blockSize); // slot ids are ints
-        return new GpuMemoryPlan(afterLoad.totalBytes(), utilization, afterLoad.usedBytes(), peak, tokens, bytesPerBlock, (int) blocks);
+        return new GpuMemoryPlan(totalBytes, utilization, usedAfterLoad, activationPeak, profiledTokens, bytesPerBlock, (int) blocks);
+    }
+
+    /** Sequences in the profiling batch: {@code tokens} split into sequences of at most {@code maxModelLen}. */
+    public static int profilingSequences(int tokens, int maxModelLen) {
+        int seqLen = Math.min(maxModelLen, tokens);
+        return (tokens + seqLen - 1) / seqLen;
     }
 
     /**
@@ -68,7 +83,7 @@ public record GpuMemoryPlan(long totalBytes, double utilization, long usedAfterL
      * real prefill step.
      */
     static ForwardBatch profilingBatch(int tokens, int seqLen, int blockSize, int vocabSize) {
-        int numSeqs = (tokens + seqLen - 1) / seqLen;
+        int numSeqs = profilingSequences(tokens, seqLen);
         int[] tokenIds = new int[tokens], positions = new int[tokens], slotMapping = new int[tokens];
         int[] queryStartLoc = new int[numSeqs + 1], seqLens = new int[numSeqs], logitsIndices = new int[numSeqs];
         int[][] blockTables = new int[numSeqs][];
