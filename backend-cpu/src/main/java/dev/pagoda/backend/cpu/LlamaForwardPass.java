@@ -106,8 +106,10 @@ final class LlamaForwardPass {
                 VectorOps.rotaryEmbedding(ws.query, t * qSize, numHeads, headSize, ws.cos, ws.sin, t * half);
                 VectorOps.rotaryEmbedding(ws.key, t * kvSize, numKvHeads, headSize, ws.cos, ws.sin, t * half);
 
+                // region: cache-write
                 // 3d. Store this token's K and V in its cache slot, so attention finds them with the context.
                 cache.write(layer, batch.slotMapping()[t], ws.key, t * kvSize, ws.value, t * kvSize);
+                // endregion
             }
 
             // 3e. Paged attention: every query row against its sequence's cached keys/values.

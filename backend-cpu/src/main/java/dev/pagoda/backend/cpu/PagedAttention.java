@@ -84,6 +84,7 @@ final class PagedAttention {
             float[] query, float[] out, MemorySegment keyCache, MemorySegment valueCache,
             int queryStart, int queryEnd, int seqLen, int[] blockTable,
             int head, int numHeads, int numKvHeads, int headSize, int blockSize, float scale, float[] scores) {
+        // region: attend-one-head
         int kvHead = head / (numHeads / numKvHeads);
         int contextLen = seqLen - (queryEnd - queryStart);
         for (int row = queryStart; row < queryEnd; row++) {
@@ -106,12 +107,15 @@ final class PagedAttention {
                 VectorOps.fmaInto(out, qOff, scores[j], valueCache, vByte, headSize);
             }
         }
+        // endregion
     }
 
+    // region: kv-offset
     /** Byte offset of kv-head {@code kvHead} of the token at {@code position} in a layer's K cache (and, equally, its V cache). */
     static long kvByteOffset(int position, int[] blockTable, int blockSize, int numKvHeads, int kvHead, int headSize) {
         int physicalBlock = blockTable[position / blockSize];
         int slot = physicalBlock * blockSize + position % blockSize;
         return ((long) slot * numKvHeads + kvHead) * headSize * Float.BYTES;
     }
+    // endregion
 }

@@ -103,9 +103,11 @@ extern "C" __global__ void paged_attention(
             float dot = 0.0f;
             if (t < tileLen) {
                 int j = tileStart + t;
+                // region: cuda-key-lookup
                 int physicalBlock = blockTable[j / blockSize];
                 long long slot = (long long) physicalBlock * blockSize + j % blockSize;
                 uint4 raw = *reinterpret_cast<const uint4*>(keyCache + (slot * numKvHeads + kvHead) * headSize + d0);
+                // endregion
                 const __nv_bfloat162* k2 = reinterpret_cast<const __nv_bfloat162*>(&raw);
                 #pragma unroll
                 for (int i = 0; i < 4; i++) {

@@ -60,9 +60,11 @@ extern "C" __global__ void qkv_rope_cache(
         for (int i = threadIdx.x; i < headSize; i += blockDim.x) dst[i] = x[i];
         return;
     }
+    // region: cuda-cache-write
     int slot = slotMapping[t];
     if (slot < 0) return;
     int kvHead = isKey ? h - numHeads : h - numHeads - numKvHeads;
     __nv_bfloat16* dst = (isKey ? keyCache : valueCache) + ((long long) slot * numKvHeads + kvHead) * headSize;
+    // endregion
     for (int i = threadIdx.x; i < headSize; i += blockDim.x) dst[i] = __float2bfloat16(x[i]);
 }

@@ -106,6 +106,7 @@ public final class ModelRunner {
         for (int s = 0; s < numSeqs; s++) {
             ScheduledSequence grant = batch.scheduled().get(s);
             Sequence seq = grant.sequence();
+            // region: slot-mapping
             BlockTable table = blockManager.blockTable(seq);
             queryStartLoc[s] = row;
             for (int i = 0; i < grant.numNewTokens(); i++, row++) {
@@ -116,6 +117,7 @@ public final class ModelRunner {
             }
             seqLens[s] = grant.numComputedTokens() + grant.numNewTokens();
             blockTables[s] = table.blockIds();
+            // endregion
             if (grant.samples()) {
                 samplingIndices.add(row - 1);
                 samplingSequences.add(grant);

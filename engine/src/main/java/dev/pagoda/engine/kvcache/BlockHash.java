@@ -32,6 +32,7 @@ public record BlockHash(long h0, long h1, long h2, long h3) {
      * @param parent the previous block's hash, or null for the first block of a sequence
      * @param salt   mixed into the first block only (null or empty: no salt)
      */
+    // region: prefix-hash
     public static BlockHash of(BlockHash parent, int[] tokenIds, int start, int blockSize, String salt) {
         if (start < 0 || start + blockSize > tokenIds.length) {
             throw new IllegalArgumentException("block [" + start + ", " + (start + blockSize) + ") outside " + tokenIds.length + " tokens");
@@ -48,6 +49,7 @@ public record BlockHash(long h0, long h1, long h2, long h3) {
         ByteBuffer d = ByteBuffer.wrap(sha.digest(buf.array()));
         return new BlockHash(d.getLong(), d.getLong(), d.getLong(), d.getLong());
     }
+    // endregion
 
     private static MessageDigest sha256() {
         try {

@@ -72,6 +72,7 @@ public final class BlockManager {
      * when the sequence is admitted ({@link #allocateSlots} succeeds with it), so that a sequence
      * that waits several steps for room is counted once.
      */
+    // region: prefix-lookup
     public ComputedBlocks getComputedBlocks(Sequence seq) {
         if (seqBlocks.containsKey(seq.seqId())) throw new IllegalStateException(seq + " already has blocks");
         int maxHitBlocks = (seq.numTokens() - 1) / blockSize; // leave at least one token to compute
@@ -84,6 +85,7 @@ public final class BlockManager {
         }
         return hits.isEmpty() ? ComputedBlocks.NONE : new ComputedBlocks(hits, hits.size() * blockSize);
     }
+    // endregion
 
     /**
      * Makes room for {@code numNewTokens} more tokens of {@code seq} after its computed ones (and

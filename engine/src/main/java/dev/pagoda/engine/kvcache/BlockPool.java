@@ -46,6 +46,7 @@ public final class BlockPool {
     }
 
     /** Takes {@code n} blocks from the front of the free queue, evicting cached ones; each gets refCount 1. */
+    // region: evict-on-reuse
     public KvBlock[] getNewBlocks(int n) {
         if (n > numFreeBlocks()) throw new IllegalStateException("asked for " + n + " blocks, " + numFreeBlocks() + " free");
         KvBlock[] out = new KvBlock[n];
@@ -57,6 +58,7 @@ public final class BlockPool {
         }
         return out;
     }
+    // endregion
 
     /** The cached block holding exactly this prefix, or null. */
     public KvBlock getCachedBlock(BlockHash hash) {

@@ -31,6 +31,7 @@ public record BlockTable(int blockSize, int[] blockIds) {
         return blockIds.length * blockSize;
     }
 
+    // region: slot
     /** The cache slot of the token at {@code position}. */
     public int slot(int position) {
         int logicalBlock = position / blockSize;
@@ -40,6 +41,7 @@ public record BlockTable(int blockSize, int[] blockIds) {
         int offset = position % blockSize;
         return blockIds[logicalBlock] * blockSize + offset;
     }
+    // endregion
 
     /** Blocks needed for {@code numTokens} tokens. */
     public static int blocksNeeded(int numTokens, int blockSize) {

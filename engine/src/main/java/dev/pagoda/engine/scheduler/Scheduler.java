@@ -105,6 +105,7 @@ public final class Scheduler {
         int i = 0;
         while (i < running.size() && tokenBudget > 0) {
             Sequence seq = running.get(i);
+            // region: preemption
             int numNewTokens = Math.min(seq.numUncomputedTokens(), tokenBudget);
             boolean allocated;
             while (!(allocated = blockManager.allocateSlots(seq, numNewTokens, ComputedBlocks.NONE))) {
@@ -114,6 +115,7 @@ public final class Scheduler {
                 if (victim == seq) break; // it was the newest: it waits for the others to make room
             }
             if (!allocated) break;
+            // endregion
             scheduled.add(new ScheduledSequence(seq, seq.numComputedTokens(), numNewTokens));
             tokenBudget -= numNewTokens;
             i++;
@@ -153,12 +155,14 @@ public final class Scheduler {
         seq.setStatus(status);
     }
 
+    // region: preempt
     private void preempt(Sequence victim) {
         blockManager.free(victim);
         victim.preempt();
         waiting.add(victim);
         numPreemptions++;
     }
+    // endregion
 
     /** Keeps {@code running} ordered by priority, then admission: insert after every sequence of equal or smaller priority. */
     private void insertRunning(Sequence seq) {

@@ -122,11 +122,13 @@ public final class Sequence {
     }
 
     /** Lost its blocks: everything must be recomputed (prompt and output so far). */
+    // region: recompute
     public void preempt() {
         status = SequenceStatus.PREEMPTED;
         numComputedTokens = 0;
         numPreemptions++;
     }
+    // endregion
 
     public boolean isFinished() { return status.isFinished(); }
 
