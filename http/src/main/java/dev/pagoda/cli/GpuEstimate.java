@@ -29,10 +29,10 @@ final class GpuEstimate {
         int tokens = config.maxNumBatchedTokens();
         int seqs = GpuMemoryPlan.profilingSequences(tokens, maxModelLen);
         long activations = CudaMemoryEstimate.activationBytes(model, tokens, seqs);
-        out.println(String.format("estimate (serve measures these two): used after loading = %.2f GiB of bf16/fp32 weights on the GPU "
-                + "+ %.2f GiB CUDA context and cuBLAS workspace = %.2f GiB", gib(weights), gib(CudaMemoryEstimate.CONTEXT_BYTES), gib(used)));
-        out.println(String.format("estimate: activation peak = the forward workspace for %d tokens (%d sequences of ≤ %d) = %.2f GiB",
-                tokens, seqs, Math.min(tokens, maxModelLen), gib(activations)));
+        out.println("estimate (serve measures these two): used after loading = " + size(weights) + " of bf16/fp32 weights on the GPU + "
+                + size(CudaMemoryEstimate.CONTEXT_BYTES) + " CUDA context and cuBLAS workspace = " + size(used));
+        out.println(String.format("estimate: activation peak = the forward workspace for %d tokens (%d sequences of ≤ %d) = %s",
+                tokens, seqs, Math.min(tokens, maxModelLen), size(activations)));
         try {
             return GpuMemoryPlan.of(totalBytes, u, used, activations, tokens, CudaMemoryEstimate.kvCacheBytesPerBlock(model, config.blockSize()),
                     config.blockSize());
@@ -41,7 +41,8 @@ final class GpuEstimate {
         }
     }
 
-    private static double gib(long bytes) {
-        return bytes / (double) (1L << 30);
+    /** GiB from one GiB up, MiB below (a tiny model's weights would read 0.00 GiB). */
+    private static String size(long bytes) {
+        return bytes >= 1L << 30 ? String.format("%.2f GiB", bytes / (double) (1L << 30)) : String.format("%.1f MiB", bytes / (double) (1L << 20));
     }
 }
