@@ -26,7 +26,8 @@ import picocli.CommandLine.Parameters;
  * a running OpenAI-compatible server.
  */
 @CommandLine.Command(name = "chat",
-        description = "chat in the terminal, with a model in-process (default: the bundled stories260K) or a server (--url)")
+        description = "chat in the terminal, with a model in-process (default: the bundled stories260K) or a server (--url)",
+        footer = {"", "The engine flags (--block-size, --kv-cache-memory, --seed, …) apply in-process; with --url the server has its own."})
 final class ChatCommand implements Command {
     static final String HELP = "/reset clears the history, /system TEXT sets the system prompt, /history shows it, /exit quits";
 

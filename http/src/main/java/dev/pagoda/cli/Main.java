@@ -29,7 +29,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
                 "  test            fetch test fixtures and run the test suite",
                 "  build           build the project (skipping tests)",
                 "  fetch-fixtures  fetch the tokenizers and corpus the tests use",
-                "  package         build a self-contained runtime image with jlink (scripts/package/jlink-image.sh)",
+                "  package         build a self-contained runtime image (jlink)",
                 "  mvn             run the Maven wrapper with JDK 25"})
 public final class Main {
     private Main() {}
