@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Lesson 6: the CUDA kernel reads the same paged cache the same way as the CPU reference, so the
  * same {@link ForwardBatch} gives the same logits, to within bf16's precision. Tagged {@code gpu}:
- * the default build skips it; on a GPU host run {@code -Dpagoda.test.excludedGroups=none}.
+ * the default build skips it; on a GPU host {@code scripts/gpu/run-on-gpu.sh} runs it with every gpu test.
  * (docs/paged-attention.md, section 6)
  */
 @Tag("gpu")
