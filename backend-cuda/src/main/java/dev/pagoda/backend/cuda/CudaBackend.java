@@ -98,6 +98,26 @@ public final class CudaBackend implements ComputeBackend {
     }
 
     /**
+     * Whether batches of at most 8 tokens take the fused kernels (the default: RMSNorm, residual
+     * add and SiLU-and-mul inside the Gemv.cu linear layers) or the unfused cuBLAS path. Drops captured graphs.
+     */
+    public void setFusedDecode(boolean enabled) {
+        requireModel();
+        forwardPass.fusedDecode = enabled;
+        decodeGraphs.dropGraphs();
+    }
+
+    /**
+     * Whether decode steps use the decode attention kernel (the default: GQA heads share K/V reads,
+     * long contexts split over blocks) or the one-pass kernel. Drops captured graphs.
+     */
+    public void setDecodeAttention(boolean enabled) {
+        requireModel();
+        forwardPass.decodeAttention = enabled;
+        decodeGraphs.dropGraphs();
+    }
+
+    /**
      * Where a graph decode step's host time went (pack, upload, launch, wait for the GPU, download,
      * select rows; µs per step) and the GPU time of replaying the batch-1 graph back to back.
      */

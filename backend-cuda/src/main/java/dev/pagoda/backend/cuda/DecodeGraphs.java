@@ -38,7 +38,8 @@ final class DecodeGraphs {
 
     private final CudaContext cuda;
     private final CudaForwardPass pass;
-    private final Map<Integer, CUgraphExec> execs = new HashMap<>();
+    private final Map<Integer, CUgraphExec> execs = new HashMap<>();        // key: size * 64 + numKvSplits
+    private final Map<Integer, CUgraphExec> latestForSize = new HashMap<>(); // the graph last launched per size
     private final List<CUgraph> graphs = new ArrayList<>();
     private CudaWorkspace ws;
     private DeviceBuffer ints;
@@ -91,7 +92,12 @@ final class DecodeGraphs {
         cuda.copyToDevice(ints, 0, Pointer.to(packed), packed.length * 4L);
         long t2 = System.nanoTime();
 
-        CUgraphExec exec = execs.computeIfAbsent(size, k -> capture(k, cache));
+        // One graph per (padded size, attention split count): the split count is baked into the graph.
+        int maxSeqLen = 0;
+        for (int s = 0; s < numSeqs; s++) maxSeqLen = Math.max(maxSeqLen, b.seqLens()[s]);
+        int numKvSplits = pass.decodeSplits(size, maxSeqLen);
+        CUgraphExec exec = execs.computeIfAbsent(size * 64 + numKvSplits, k -> capture(size, numKvSplits, cache));
+        latestForSize.put(size, exec);
         cuGraphLaunch(exec, cuda.stream);
         long t3 = System.nanoTime();
         cuda.synchronize();
@@ -118,7 +124,7 @@ final class DecodeGraphs {
 
     /** GPU time of replaying the graph of {@code size} (already captured) {@code repeats} times back to back, ms per replay. */
     double replayMillis(int size, int repeats) {
-        CUgraphExec exec = execs.get(size);
+        CUgraphExec exec = latestForSize.get(size);
         jcuda.driver.CUevent start = new jcuda.driver.CUevent(), stop = new jcuda.driver.CUevent();
         cuEventCreate(start, 0);
         cuEventCreate(stop, 0);
@@ -143,11 +149,11 @@ final class DecodeGraphs {
         throw new IllegalArgumentException(numSeqs + " sequences > " + MAX_BATCH);
     }
 
-    private CUgraphExec capture(int size, CudaKvCache cache) {
+    private CUgraphExec capture(int size, int numKvSplits, CudaKvCache cache) {
         long base = ints.address();
         DeviceBatch d = new DeviceBatch(base + 4L * TOKEN_IDS, base + 4L * POSITIONS, base + 4L * SLOT_MAPPING,
                 base + 4L * QUERY_START_LOC, base + 4L * SEQ_LENS, base + 4L * LOGITS_INDICES, base + 4L * BLOCK_TABLES,
-                blockTableStride, size, size, size);
+                blockTableStride, size, size, size, numKvSplits);
         // Run once eagerly on the graph's own buffers first (the current step is already uploaded, so
         // this computes it; the replay below writes the same K/V again): every kernel and cuBLAS
         // algorithm for these shapes gets loaded outside the capture.
@@ -187,6 +193,7 @@ final class DecodeGraphs {
         for (CUgraphExec e : execs.values()) cuGraphExecDestroy(e);
         for (CUgraph g : graphs) cuGraphDestroy(g);
         execs.clear();
+        latestForSize.clear();
         graphs.clear();
     }
 

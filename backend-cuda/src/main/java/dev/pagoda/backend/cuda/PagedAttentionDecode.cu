@@ -1,0 +1,284 @@
+// Decode attention over the paged KV cache, split along the context (flash-decoding, vLLM's
+// paged_attention_v2): launched by PagedAttention.java for steps where every sequence has exactly
+// one new token. The readable specification is backend-cpu's PagedAttention.java; PagedAttention.cu
+// (one pass, any query length) computes the same and is this kernel's oracle in the tests.
+//
+//   Worked example: blockSize 4, block table [7, 2].
+//   position 5 → logical block 5 / 4 = 1 → physical block blockTable[1] = 2,
+//                offset 5 % 4 = 1 → slot 2 * 4 + 1 = 9.
+//
+// Why another kernel. Decode reads the whole context's K and V for one query per head, so it is
+// bound by memory, and two things waste it in the one-pass kernel:
+//   - grouped-query attention: the numHeads / numKvHeads query heads of one kv-head each read the
+//     same K/V. Here one block takes QPB query heads of a kv-head (QPB = the largest divisor of the
+//     group size up to 4: more would not fit the registers of 2 blocks per SM) and reads each key
+//     and value once for all of them.
+//   - few blocks: one block per (sequence, head) leaves most of the GPU idle at batch 1 with a long
+//     context. Here the visible positions 0 ..< seqLen are cut into numSplits contiguous ranges, one
+//     block each; every block writes its range's output, softmax maximum and sum, and
+//     paged_attention_reduce combines them (out = Σ w_z · out_z / Σ w_z, w_z = sum_z · e^(max_z − max)).
+//     With numSplits = 1 the block writes the final output itself and no reduce runs.
+// The split count is chosen on the host from the batch and the longest context (PagedAttention.java);
+// within a CUDA graph it is fixed and the ranges follow seqLens, which are read on the device.
+//
+// Work split inside a block: as in PagedAttention.cu, a group of G = headSize / 8 lanes takes one
+// position, each lane 8 consecutive elements (one 16-byte load). A tile is U positions per group:
+// every lane issues its U key loads and U value loads before using any, so that a block keeps
+// 256 × 2U × 16 bytes in flight, and the values arrive while the scores and softmax are computed.
+#include "Common.cuh"
+
+#define THREADS 256   // 8 warps
+#define WARPS 8
+#define U 4           // positions per group per tile
+
+namespace {
+
+// The maximum (or sum) of N values per thread over the block; every thread gets the results.
+// scratch: [WARPS][N] shared floats.
+template <int N, bool MAX>
+__device__ __forceinline__ void blockReduce(float (&v)[N], float (*scratch)[N]) {
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    #pragma unroll
+    for (int i = 0; i < N; i++) v[i] = MAX ? pagoda::warpMax(v[i]) : pagoda::warpSum(v[i]);
+    __syncthreads(); // scratch may still be read by the previous reduction
+    if (lane == 0) {
+        #pragma unroll
+        for (int i = 0; i < N; i++) scratch[warp][i] = v[i];
+    }
+    __syncthreads();
+    #pragma unroll
+    for (int i = 0; i < N; i++) {
+        float r = MAX ? -INFINITY : 0.0f;
+        for (int w = 0; w < WARPS; w++) r = MAX ? fmaxf(r, scratch[w][i]) : r + scratch[w][i];
+        v[i] = r;
+    }
+}
+
+template <int QPB>
+__device__ __forceinline__ void decode(
+        __nv_bfloat16* __restrict__ out, float* __restrict__ tmpOut, float* __restrict__ maxLogits, float* __restrict__ expSums,
+        const float* __restrict__ query, const __nv_bfloat16* __restrict__ keyCache, const __nv_bfloat16* __restrict__ valueCache,
+        const int* __restrict__ seqLens, const int* __restrict__ blockTables, int maxNumBlocksPerSeq,
+        int numHeads, int numKvHeads, int headSize, int blockSize, int numSplits, float scale) {
+    extern __shared__ float shared[];
+    float* scores = shared;   // [QPB, tile] weights of the tile's positions; at the end [WARPS, QPB, headSize] partial outputs
+    __shared__ float scratch[WARPS][QPB];
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    int G = headSize / 8;                      // lanes per group
+    int groupsPerWarp = 32 / G;
+    int groupInWarp = lane / G, laneInGroup = lane % G;
+    int group = warp * groupsPerWarp + groupInWarp, numGroups = WARPS * groupsPerWarp;
+    int tile = numGroups * U;
+    int d0 = laneInGroup * 8;                  // this lane's elements d0 ..< d0 + 8
+
+    // blockIdx.x = (kvHead, queryGroup, split) with split fastest; blockIdx.y = the sequence (= its one row).
+    int queryGroupsPerKv = numHeads / numKvHeads / QPB;
+    int split = blockIdx.x % numSplits;
+    int queryGroup = (blockIdx.x / numSplits) % queryGroupsPerKv;
+    int kvHead = blockIdx.x / numSplits / queryGroupsPerKv;
+    int head0 = kvHead * (numHeads / numKvHeads) + queryGroup * QPB; // query heads head0 ..< head0 + QPB
+    int seq = blockIdx.y;
+    int numVisible = seqLens[seq];             // decode: the new token sees the whole sequence, itself included
+    int perSplit = (numVisible + numSplits - 1) / numSplits;
+    int start = min(numVisible, split * perSplit), end = min(numVisible, start + perSplit);
+    const int* blockTable = blockTables + (long long) seq * maxNumBlocksPerSeq;
+
+    float q[QPB][8];
+    #pragma unroll
+    for (int i = 0; i < QPB; i++) {
+        const float4* qRow = reinterpret_cast<const float4*>(query + ((long long) seq * numHeads + head0 + i) * headSize + d0);
+        float4 a = qRow[0], b = qRow[1];
+        q[i][0] = a.x; q[i][1] = a.y; q[i][2] = a.z; q[i][3] = a.w;
+        q[i][4] = b.x; q[i][5] = b.y; q[i][6] = b.z; q[i][7] = b.w;
+    }
+    float acc[QPB][8];
+    float runningMax[QPB], runningSum[QPB];
+    #pragma unroll
+    for (int i = 0; i < QPB; i++) {
+        runningMax[i] = -INFINITY;
+        runningSum[i] = 0.0f;
+        #pragma unroll
+        for (int e = 0; e < 8; e++) acc[i][e] = 0.0f;
+    }
+
+    for (int tileStart = start; tileStart < end; tileStart += tile) {
+        int tileLen = min(tile, end - tileStart);
+
+        // 1. Scores of the tile: group g takes positions g, g + numGroups, … (U of them), all loads first.
+        //    The values of the same positions are loaded now too (used in 3.), so that they are in
+        //    flight while the scores and the softmax are computed.
+        uint4 raw[U], rawValue[U];
+        #pragma unroll
+        for (int k = 0; k < U; k++) {
+            int t = group + k * numGroups;
+            raw[k] = rawValue[k] = make_uint4(0, 0, 0, 0);
+            if (t < tileLen) {
+                int j = tileStart + t;
+                long long slot = (long long) blockTable[j / blockSize] * blockSize + j % blockSize;
+                long long at = (slot * numKvHeads + kvHead) * headSize + d0;
+                raw[k] = __ldg(reinterpret_cast<const uint4*>(keyCache + at));
+                rawValue[k] = __ldg(reinterpret_cast<const uint4*>(valueCache + at));
+            }
+        }
+        #pragma unroll
+        for (int k = 0; k < U; k++) {
+            int t = group + k * numGroups;
+            const __nv_bfloat162* k2 = reinterpret_cast<const __nv_bfloat162*>(&raw[k]);
+            float dot[QPB];
+            #pragma unroll
+            for (int i = 0; i < QPB; i++) dot[i] = 0.0f;
+            #pragma unroll
+            for (int e = 0; e < 4; e++) {
+                float2 kf = __bfloat1622float2(k2[e]);
+                #pragma unroll
+                for (int i = 0; i < QPB; i++) dot[i] += q[i][2 * e] * kf.x + q[i][2 * e + 1] * kf.y;
+            }
+            #pragma unroll
+            for (int i = 0; i < QPB; i++) {
+                for (int o = G / 2; o > 0; o >>= 1) dot[i] += __shfl_xor_sync(0xffffffffu, dot[i], o);
+            }
+            if (t < tileLen && laneInGroup == 0) {
+                #pragma unroll
+                for (int i = 0; i < QPB; i++) scores[i * tile + t] = dot[i] * scale;
+            }
+        }
+        __syncthreads();
+
+        // 2. Online softmax per head: exponentiate against the running maximum; earlier sums are
+        //    rescaled by e^(oldMax - newMax) when it grows.
+        float m[QPB], correction[QPB], s[QPB];
+        #pragma unroll
+        for (int i = 0; i < QPB; i++) {
+            m[i] = -INFINITY;
+            for (int t = threadIdx.x; t < tileLen; t += THREADS) m[i] = fmaxf(m[i], scores[i * tile + t]);
+        }
+        blockReduce<QPB, true>(m, scratch);
+        #pragma unroll
+        for (int i = 0; i < QPB; i++) {
+            float newMax = fmaxf(runningMax[i], m[i]);
+            correction[i] = expf(runningMax[i] - newMax);
+            runningMax[i] = newMax;
+            s[i] = 0.0f;
+            for (int t = threadIdx.x; t < tileLen; t += THREADS) {
+                float e = expf(scores[i * tile + t] - newMax);
+                scores[i * tile + t] = e;
+                s[i] += e;
+            }
+        }
+        blockReduce<QPB, false>(s, scratch); // its barriers publish the weights
+        #pragma unroll
+        for (int i = 0; i < QPB; i++) {
+            runningSum[i] = runningSum[i] * correction[i] + s[i];
+            #pragma unroll
+            for (int e = 0; e < 8; e++) acc[i][e] *= correction[i];
+        }
+
+        // 3. Values (loaded in 1.): weight * value into the sums.
+        #pragma unroll
+        for (int k = 0; k < U; k++) {
+            int t = group + k * numGroups;
+            if (t < tileLen) {
+                const __nv_bfloat162* v2 = reinterpret_cast<const __nv_bfloat162*>(&rawValue[k]);
+                #pragma unroll
+                for (int i = 0; i < QPB; i++) {
+                    float p = scores[i * tile + t];
+                    #pragma unroll
+                    for (int e = 0; e < 4; e++) {
+                        float2 vf = __bfloat1622float2(v2[e]);
+                        acc[i][2 * e] += p * vf.x;
+                        acc[i][2 * e + 1] += p * vf.y;
+                    }
+                }
+            }
+        }
+        __syncthreads(); // every thread is done with this tile's weights before the next overwrites them
+    }
+
+    // The groups' sums: first within the warp (groups of one warp hold the same elements), then over warps.
+    #pragma unroll
+    for (int i = 0; i < QPB; i++) {
+        #pragma unroll
+        for (int e = 0; e < 8; e++) {
+            for (int o = G; o < 32; o <<= 1) acc[i][e] += __shfl_xor_sync(0xffffffffu, acc[i][e], o);
+        }
+    }
+    float* partial = shared; // [WARPS, QPB, headSize]
+    __syncthreads();         // (an empty split never entered the loop's barriers)
+    if (groupInWarp == 0) {
+        #pragma unroll
+        for (int i = 0; i < QPB; i++) {
+            #pragma unroll
+            for (int e = 0; e < 8; e++) partial[(warp * QPB + i) * headSize + d0 + e] = acc[i][e];
+        }
+    }
+    __syncthreads();
+    #pragma unroll
+    for (int i = 0; i < QPB; i++) {
+        int head = head0 + i;
+        long long rowHead = (long long) seq * numHeads + head;
+        for (int d = threadIdx.x; d < headSize; d += THREADS) {
+            float sum = 0.0f;
+            for (int w = 0; w < WARPS; w++) sum += partial[(w * QPB + i) * headSize + d];
+            if (numSplits == 1) {
+                out[rowHead * headSize + d] = __float2bfloat16(sum / runningSum[i]);
+            } else {
+                tmpOut[(rowHead * numSplits + split) * headSize + d] = runningSum[i] > 0.0f ? sum / runningSum[i] : 0.0f;
+            }
+        }
+        if (numSplits > 1 && threadIdx.x == 0) {
+            maxLogits[rowHead * numSplits + split] = runningMax[i]; // -inf for an empty split
+            expSums[rowHead * numSplits + split] = runningSum[i];   // 0 for an empty split
+        }
+    }
+}
+
+} // namespace
+
+// grid: (numKvHeads * (numHeads / numKvHeads / QPB) * numSplits, numSeqs), block: 256 threads
+// dynamic shared memory: max(QPB * 8 * (256 / (headSize / 8)), 8 * QPB * headSize) floats
+// headSize: a power of two from 16 to 256; numHeads / numKvHeads divisible by QPB (PagedAttention.java checks)
+#define DECODE_KERNEL(QPB_VALUE)                                                                                  \
+extern "C" __global__ void __launch_bounds__(THREADS, 2) paged_attention_decode_q##QPB_VALUE(                        \
+        __nv_bfloat16* __restrict__ out,              /* [numSeqs, numHeads, headSize] written when numSplits == 1 */ \
+        float* __restrict__ tmpOut,                   /* [numSeqs, numHeads, numSplits, headSize] each split's output */ \
+        float* __restrict__ maxLogits,                /* [numSeqs, numHeads, numSplits] each split's softmax maximum */ \
+        float* __restrict__ expSums,                  /* [numSeqs, numHeads, numSplits] each split's sum of e^(s - max) */ \
+        const float* __restrict__ query,              /* [numSeqs, numHeads, headSize] RoPE applied, one row per sequence */ \
+        const __nv_bfloat16* __restrict__ keyCache,   /* [numBlocks, blockSize, numKvHeads, headSize] one layer's */ \
+        const __nv_bfloat16* __restrict__ valueCache, /* [numBlocks, blockSize, numKvHeads, headSize] */       \
+        const int* __restrict__ seqLens,              /* [numSeqs] tokens in the cache, this step's included */ \
+        const int* __restrict__ blockTables,          /* [numSeqs, maxNumBlocksPerSeq] physical block ids */   \
+        int maxNumBlocksPerSeq, int numHeads, int numKvHeads, int headSize, int blockSize, int numSplits,     \
+        float scale) {                                /* multiplier of q · k, usually 1 / sqrt(headSize) */     \
+    decode<QPB_VALUE>(out, tmpOut, maxLogits, expSums, query, keyCache, valueCache, seqLens, blockTables,       \
+            maxNumBlocksPerSeq, numHeads, numKvHeads, headSize, blockSize, numSplits, scale);                   \
+}
+DECODE_KERNEL(1)
+DECODE_KERNEL(2)
+DECODE_KERNEL(3)
+DECODE_KERNEL(4)
+
+// Combines the splits of paged_attention_decode: out = Σ_z w_z · tmpOut_z / Σ_z w_z with
+// w_z = expSums_z · e^(maxLogits_z − max_z' maxLogits_z'), i.e. the softmax over all positions.
+// grid: (numHeads, numSeqs), block: 128 threads
+extern "C" __global__ void paged_attention_reduce(
+        __nv_bfloat16* __restrict__ out,        // [numSeqs, numHeads, headSize] written
+        const float* __restrict__ tmpOut,       // [numSeqs, numHeads, numSplits, headSize]
+        const float* __restrict__ maxLogits,    // [numSeqs, numHeads, numSplits]
+        const float* __restrict__ expSums,      // [numSeqs, numHeads, numSplits]
+        int numHeads, int headSize, int numSplits) {
+    long long rowHead = (long long) blockIdx.y * numHeads + blockIdx.x;
+    const float* m = maxLogits + rowHead * numSplits;
+    const float* l = expSums + rowHead * numSplits;
+    float globalMax = -INFINITY;
+    for (int z = 0; z < numSplits; z++) globalMax = fmaxf(globalMax, m[z]);
+    float weightSum = 0.0f;
+    for (int z = 0; z < numSplits; z++) weightSum += l[z] == 0.0f ? 0.0f : l[z] * expf(m[z] - globalMax);
+    for (int d = threadIdx.x; d < headSize; d += blockDim.x) {
+        float o = 0.0f;
+        for (int z = 0; z < numSplits; z++) {
+            if (l[z] != 0.0f) o += l[z] * expf(m[z] - globalMax) * tmpOut[(rowHead * numSplits + z) * headSize + d];
+        }
+        out[rowHead * headSize + d] = __float2bfloat16(o / weightSum);
+    }
+}
