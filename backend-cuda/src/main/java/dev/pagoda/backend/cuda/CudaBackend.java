@@ -130,7 +130,13 @@ public final class CudaBackend implements ComputeBackend {
                 p[0] / n / 1e3, p[1] / n / 1e3, p[2] / n / 1e3, p[3] / n / 1e3, p[4] / n / 1e3, p[5] / n / 1e3, decodeGraphs.replayMillis(1, 50));
     }
 
-    /** "graphs: N steps (K sizes captured), eager: M steps" — which path the forward passes took. */
+    /** GPU time (CUDA events) of replaying the last-launched graph of {@code batchSize} back to back, ms per replay. */
+    public double graphReplayMillis(int batchSize, int repeats) {
+        cuda.makeCurrent();
+        return decodeGraphs.replayMillis(DecodeGraphs.paddedSize(batchSize), repeats);
+    }
+
+        /** "graphs: N steps (K sizes captured), eager: M steps" — which path the forward passes took. */
     public String pathStatistics() {
         return "graphs: " + graphSteps + " steps (" + (decodeGraphs == null ? 0 : decodeGraphs.numCaptured())
                 + " batch sizes captured), eager: " + eagerSteps + " steps";
