@@ -6,6 +6,7 @@
 #   junit/TEST-junit-jupiter.xml
 #   benchmark.txt        decode speed (Qwen2.5-0.5B and Llama-3-8B shapes), copy bandwidth, HBM bound
 #   attention.txt        the decode attention kernels alone (batch 64 / 4k context / GQA 8 and others)
+#   gemv.txt             one-row linear layers per shape: cuBLAS vs Gemv.cu
 #   nvidia-smi.txt       the device as found
 #   ncu-fused.csv, ncu-unfused.csv   with PROFILE=1: per-kernel GPU time of one eager decode step
 # BENCH="qwen llama8b" picks the decode benchmark's models (default both); BENCH=none skips it.
@@ -37,6 +38,7 @@ if [ "$bench" != none ]; then
   # shellcheck disable=SC2086
   "$java" "${jvm[@]}" -cp "$cp" dev.pagoda.backend.cuda.CudaDecodeBenchmark "$steps" $bench 2>&1 | tee "$out/benchmark.txt"
   "$java" "${jvm[@]}" -cp "$cp" dev.pagoda.backend.cuda.PagedAttentionBenchmark 2>&1 | tee "$out/attention.txt"
+  "$java" "${jvm[@]}" -cp "$cp" dev.pagoda.backend.cuda.GemvBenchmark 2>&1 | tee "$out/gemv.txt"
 fi
 # Per-kernel GPU time of one eager decode step (Nsight Compute, where installed): 24 steps of decode,
 # one step in the middle profiled. Fused: ~146 launches a step after a prefill of ~250; unfused: ~240.

@@ -15,7 +15,7 @@ import dev.pagoda.engine.model.RotaryEmbedding;
  * graph captured from the same {@link #enqueue} ({@link DecodeGraphs}).
  *
  * <p>Two sets of kernels: batches of at most {@link Gemv#MAX_ROWS} tokens (decode) take the fused
- * path, six kernels per layer with the norms, residual adds and SiLU-and-mul inside the
+ * path, five kernels per layer with the norms, residual adds, SiLU-and-mul and RoPE inside the
  * weight-streaming {@link Gemv} kernels; larger batches (prefill) take cuBLAS GEMMs with separate
  * element-wise kernels. Both compute the same numbers up to the order of fp32 sums.
  */
@@ -172,7 +172,8 @@ final class CudaForwardPass {
     }
 
     /**
-     * {@link #enqueue} for at most {@link Gemv#MAX_ROWS} tokens: the same steps, six kernels per layer.
+     * {@link #enqueue} for at most {@link Gemv#MAX_ROWS} tokens: the same steps, five kernels per layer
+     * (six with q/k norm).
      * The residual stream is updated in place by o_proj and down_proj ({@code hidden += …}), and
      * each RMSNorm is computed inside the kernel of the linear layer that reads it.
      */
@@ -186,13 +187,20 @@ final class CudaForwardPass {
         embedding.gather(ws.hidden.address(), weights.embedTokens().address(), b.tokenIds(), numTokens, hidden);
         for (int layer = 0; layer < config.numHiddenLayers(); layer++) {
             CudaWeights.Layer w = weights.layers().get(layer);
-            // 3 + 3a. normed = RMSNorm(hidden); q, k, v = normed · [Wq; Wk; Wv]ᵀ   qkv: [numTokens, qSize + 2 * kvSize] fp32
-            gemv.normLinear(ws.qkv.address(), ws.hidden.address(), w.inputLayernorm().address(), 0, w.qkv().address(),
-                    numTokens, qkvWidth, hidden, eps);
-            // 3b–3d. bias, q/k norm, RoPE; K and V into their cache slots.   query: [numTokens, numHeads, headSize]
-            rotaryKvCache.forward(ws.qkv.address(), addr(w.qkvBias()), addr(w.qNorm()), addr(w.kNorm()), invFreq.address(),
-                    b.positions(), b.slotMapping(), ws.query.address(), cache.keyCache[layer].address(), cache.valueCache[layer].address(),
-                    numTokens, numHeads, numKvHeads, headSize, eps);
+            if (w.qNorm() == null) {
+                // 3–3d. normed = RMSNorm(hidden); q, k, v = normed · [Wq; Wk; Wv]ᵀ + bias; RoPE; q → query, K and V into their cache slots
+                gemv.normRopeQkv(ws.hidden.address(), w.inputLayernorm().address(), w.qkv().address(), addr(w.qkvBias()), invFreq.address(),
+                        b.positions(), b.slotMapping(), ws.query.address(), cache.keyCache[layer].address(), cache.valueCache[layer].address(),
+                        numTokens, numHeads, numKvHeads, headSize, hidden, eps);
+            } else { // q/k norm (Qwen3) needs a whole head before RoPE: its own kernel
+                // 3 + 3a. normed = RMSNorm(hidden); q, k, v = normed · [Wq; Wk; Wv]ᵀ   qkv: [numTokens, qSize + 2 * kvSize] fp32
+                gemv.normLinear(ws.qkv.address(), ws.hidden.address(), w.inputLayernorm().address(), 0, w.qkv().address(),
+                        numTokens, qkvWidth, hidden, eps);
+                // 3b–3d. bias, q/k norm, RoPE; K and V into their cache slots.   query: [numTokens, numHeads, headSize]
+                rotaryKvCache.forward(ws.qkv.address(), addr(w.qkvBias()), addr(w.qNorm()), addr(w.kNorm()), invFreq.address(),
+                        b.positions(), b.slotMapping(), ws.query.address(), cache.keyCache[layer].address(), cache.valueCache[layer].address(),
+                        numTokens, numHeads, numKvHeads, headSize, eps);
+            }
             // 3e. Paged attention.   attnOut: [numTokens, numHeads, headSize] bf16
             attention(b, ws, cache, layer);
             // 3f + 4. hidden += attnOut · Woᵀ
@@ -211,7 +219,7 @@ final class CudaForwardPass {
 
     /** Whether a batch of {@code numTokens} tokens takes {@link #enqueueFused}: few rows, and every linear layer fits the kernels. */
     boolean usesFusedKernels(int numTokens) {
-        return fusedDecode && Gemv.supportsNorm(numTokens, config.hiddenSize()) && Gemv.supports(numTokens, config.qSize())
+        return fusedDecode && Gemv.supports(numTokens, config.hiddenSize()) && Gemv.supports(numTokens, config.qSize())
                 && Gemv.supports(numTokens, config.intermediateSize());
     }
 

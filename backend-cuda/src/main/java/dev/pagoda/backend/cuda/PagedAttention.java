@@ -30,8 +30,16 @@ final class PagedAttention {
     private final CUfunction reduce;
     private final int numSms;
 
+    /** The most query heads one decode block takes (4, or fewer to trade K/V re-reads from L2 for registers). */
+    final int maxQueryHeadsPerBlock;
+
     PagedAttention(CudaContext cuda) {
+        this(cuda, 4);
+    }
+
+    PagedAttention(CudaContext cuda, int maxQueryHeadsPerBlock) {
         this.cuda = cuda;
+        this.maxQueryHeadsPerBlock = maxQueryHeadsPerBlock;
         this.pagedAttention = cuda.function(cuda.loadModule("PagedAttention"), "paged_attention");
         jcuda.driver.CUmodule decodeModule = cuda.loadModule("PagedAttentionDecode");
         for (int q = 1; q <= 4; q++) decode[q] = cuda.function(decodeModule, "paged_attention_decode_q" + q);
@@ -39,10 +47,10 @@ final class PagedAttention {
         this.numSms = cuda.attribute(jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT);
     }
 
-    /** Query heads per block of the decode kernel: the largest divisor of the GQA group size up to 4. */
-    static int queryHeadsPerBlock(int numHeads, int numKvHeads) {
+    /** Query heads per block of the decode kernel: the largest divisor of the GQA group size up to {@link #maxQueryHeadsPerBlock}. */
+    int queryHeadsPerBlock(int numHeads, int numKvHeads) {
         int group = numHeads / numKvHeads;
-        for (int q = 4; q > 1; q--) if (group % q == 0) return q;
+        for (int q = maxQueryHeadsPerBlock; q > 1; q--) if (group % q == 0) return q;
         return 1;
     }
 
@@ -101,8 +109,7 @@ final class PagedAttention {
         }
         if (numSplits < 1 || numSplits > MAX_SPLITS) throw new IllegalArgumentException("numSplits " + numSplits + " not in 1.." + MAX_SPLITS);
         int qpb = queryHeadsPerBlock(numHeads, numKvHeads);
-        int tile = 4 * 2048 / headSize; // U positions for each of the 256 / (headSize / 8) groups
-        int sharedFloats = Math.max(qpb * tile, 8 * qpb * headSize);
+        int sharedFloats = 8 * qpb * headSize; // each warp's partial output
         long tmpOut = partials, maxLogits = tmpOut + 4L * numSeqs * numHeads * numSplits * headSize;
         long expSums = maxLogits + 4L * numSeqs * numHeads * numSplits;
         cuda.launch(decode[qpb], numKvHeads * (numHeads / numKvHeads / qpb) * numSplits, numSeqs, THREADS, sharedFloats * Float.BYTES,

@@ -22,9 +22,13 @@
 // within a CUDA graph it is fixed and the ranges follow seqLens, which are read on the device.
 //
 // Work split inside a block: as in PagedAttention.cu, a group of G = headSize / 8 lanes takes one
-// position, each lane 8 consecutive elements (one 16-byte load). A tile is U positions per group:
-// every lane issues its U key loads and U value loads before using any, so that a block keeps
-// 256 × 2U × 16 bytes in flight, and the values arrive while the scores and softmax are computed.
+// position, each lane 8 consecutive elements (one 16-byte load). Unlike it, each warp keeps its own
+// online softmax over its own positions, so the loop has no block-wide barrier: a warp takes tiles of
+// U positions per group (tile T of the block's range goes to warp T % 8), issues all U key loads and
+// U value loads of the tile before using any, then for each query head: scores (sums over the
+// group's lanes), the tile's maximum (over the warp's groups), e^(s − max) and the running sums,
+// rescaled by e^(oldMax − newMax) when the maximum grows. At the end the warps' maxima, sums and
+// partial outputs are combined through shared memory, once.
 #include "Common.cuh"
 
 #define THREADS 256   // 8 warps
@@ -33,43 +37,20 @@
 
 namespace {
 
-// The maximum (or sum) of N values per thread over the block; every thread gets the results.
-// scratch: [WARPS][N] shared floats.
-template <int N, bool MAX>
-__device__ __forceinline__ void blockReduce(float (&v)[N], float (*scratch)[N]) {
-    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    #pragma unroll
-    for (int i = 0; i < N; i++) v[i] = MAX ? pagoda::warpMax(v[i]) : pagoda::warpSum(v[i]);
-    __syncthreads(); // scratch may still be read by the previous reduction
-    if (lane == 0) {
-        #pragma unroll
-        for (int i = 0; i < N; i++) scratch[warp][i] = v[i];
-    }
-    __syncthreads();
-    #pragma unroll
-    for (int i = 0; i < N; i++) {
-        float r = MAX ? -INFINITY : 0.0f;
-        for (int w = 0; w < WARPS; w++) r = MAX ? fmaxf(r, scratch[w][i]) : r + scratch[w][i];
-        v[i] = r;
-    }
-}
-
 template <int QPB>
 __device__ __forceinline__ void decode(
         __nv_bfloat16* __restrict__ out, float* __restrict__ tmpOut, float* __restrict__ maxLogits, float* __restrict__ expSums,
         const float* __restrict__ query, const __nv_bfloat16* __restrict__ keyCache, const __nv_bfloat16* __restrict__ valueCache,
         const int* __restrict__ seqLens, const int* __restrict__ blockTables, int maxNumBlocksPerSeq,
         int numHeads, int numKvHeads, int headSize, int blockSize, int numSplits, float scale) {
-    extern __shared__ float shared[];
-    float* scores = shared;   // [QPB, tile] weights of the tile's positions; at the end [WARPS, QPB, headSize] partial outputs
-    __shared__ float scratch[WARPS][QPB];
+    extern __shared__ float partial[];        // [WARPS, QPB, headSize] each warp's output sums
+    __shared__ float warpMax[WARPS][QPB], warpSum[WARPS][QPB];
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     int G = headSize / 8;                      // lanes per group
     int groupsPerWarp = 32 / G;
     int groupInWarp = lane / G, laneInGroup = lane % G;
-    int group = warp * groupsPerWarp + groupInWarp, numGroups = WARPS * groupsPerWarp;
-    int tile = numGroups * U;
     int d0 = laneInGroup * 8;                  // this lane's elements d0 ..< d0 + 8
+    int tile = groupsPerWarp * U;              // positions per warp tile
 
     // blockIdx.x = (kvHead, queryGroup, split) with split fastest; blockIdx.y = the sequence (= its one row).
     int queryGroupsPerKv = numHeads / numKvHeads / QPB;
@@ -83,151 +64,127 @@ __device__ __forceinline__ void decode(
     int start = min(numVisible, split * perSplit), end = min(numVisible, start + perSplit);
     const int* blockTable = blockTables + (long long) seq * maxNumBlocksPerSeq;
 
-    float q[QPB][8];
+    float q[QPB][8]; // this lane's elements of each query, pre-multiplied by scale
     #pragma unroll
     for (int i = 0; i < QPB; i++) {
         const float4* qRow = reinterpret_cast<const float4*>(query + ((long long) seq * numHeads + head0 + i) * headSize + d0);
         float4 a = qRow[0], b = qRow[1];
-        q[i][0] = a.x; q[i][1] = a.y; q[i][2] = a.z; q[i][3] = a.w;
-        q[i][4] = b.x; q[i][5] = b.y; q[i][6] = b.z; q[i][7] = b.w;
+        q[i][0] = a.x * scale; q[i][1] = a.y * scale; q[i][2] = a.z * scale; q[i][3] = a.w * scale;
+        q[i][4] = b.x * scale; q[i][5] = b.y * scale; q[i][6] = b.z * scale; q[i][7] = b.w * scale;
     }
-    float acc[QPB][8];
-    float runningMax[QPB], runningSum[QPB];
+    float acc[QPB][8];                  // this group's Σ e^(s − runningMax) · v over its positions, elements d0 ..< d0 + 8
+    float runningMax[QPB], sum[QPB];    // the warp's maximum so far (same in every lane); this group's Σ e^(s − runningMax)
     #pragma unroll
     for (int i = 0; i < QPB; i++) {
         runningMax[i] = -INFINITY;
-        runningSum[i] = 0.0f;
+        sum[i] = 0.0f;
         #pragma unroll
         for (int e = 0; e < 8; e++) acc[i][e] = 0.0f;
     }
 
-    for (int tileStart = start; tileStart < end; tileStart += tile) {
-        int tileLen = min(tile, end - tileStart);
-
-        // 1. Scores of the tile: group g takes positions g, g + numGroups, … (U of them), all loads first.
-        //    The values of the same positions are loaded now too (used in 3.), so that they are in
-        //    flight while the scores and the softmax are computed.
-        uint4 raw[U], rawValue[U];
+    for (int tileStart = start + warp * tile; tileStart < end; tileStart += WARPS * tile) {
+        // 1. Loads: position tileStart + k * groupsPerWarp + groupInWarp for k < U, keys and values.
+        uint4 rawKey[U], rawValue[U];
         #pragma unroll
         for (int k = 0; k < U; k++) {
-            int t = group + k * numGroups;
-            raw[k] = rawValue[k] = make_uint4(0, 0, 0, 0);
-            if (t < tileLen) {
-                int j = tileStart + t;
+            int j = tileStart + k * groupsPerWarp + groupInWarp;
+            rawKey[k] = rawValue[k] = make_uint4(0, 0, 0, 0);
+            if (j < end) {
                 long long slot = (long long) blockTable[j / blockSize] * blockSize + j % blockSize;
                 long long at = (slot * numKvHeads + kvHead) * headSize + d0;
-                raw[k] = __ldg(reinterpret_cast<const uint4*>(keyCache + at));
+                rawKey[k] = __ldg(reinterpret_cast<const uint4*>(keyCache + at));
                 rawValue[k] = __ldg(reinterpret_cast<const uint4*>(valueCache + at));
             }
         }
         #pragma unroll
-        for (int k = 0; k < U; k++) {
-            int t = group + k * numGroups;
-            const __nv_bfloat162* k2 = reinterpret_cast<const __nv_bfloat162*>(&raw[k]);
-            float dot[QPB];
-            #pragma unroll
-            for (int i = 0; i < QPB; i++) dot[i] = 0.0f;
-            #pragma unroll
-            for (int e = 0; e < 4; e++) {
-                float2 kf = __bfloat1622float2(k2[e]);
-                #pragma unroll
-                for (int i = 0; i < QPB; i++) dot[i] += q[i][2 * e] * kf.x + q[i][2 * e + 1] * kf.y;
-            }
-            #pragma unroll
-            for (int i = 0; i < QPB; i++) {
-                for (int o = G / 2; o > 0; o >>= 1) dot[i] += __shfl_xor_sync(0xffffffffu, dot[i], o);
-            }
-            if (t < tileLen && laneInGroup == 0) {
-                #pragma unroll
-                for (int i = 0; i < QPB; i++) scores[i * tile + t] = dot[i] * scale;
-            }
-        }
-        __syncthreads();
-
-        // 2. Online softmax per head: exponentiate against the running maximum; earlier sums are
-        //    rescaled by e^(oldMax - newMax) when it grows.
-        float m[QPB], correction[QPB], s[QPB];
-        #pragma unroll
         for (int i = 0; i < QPB; i++) {
-            m[i] = -INFINITY;
-            for (int t = threadIdx.x; t < tileLen; t += THREADS) m[i] = fmaxf(m[i], scores[i * tile + t]);
-        }
-        blockReduce<QPB, true>(m, scratch);
-        #pragma unroll
-        for (int i = 0; i < QPB; i++) {
-            float newMax = fmaxf(runningMax[i], m[i]);
-            correction[i] = expf(runningMax[i] - newMax);
+            // 2. Scores q · k * scale (summed over the group's lanes); -inf past the end.
+            float score[U];
+            float tileMax = -INFINITY;
+            #pragma unroll
+            for (int k = 0; k < U; k++) {
+                const __nv_bfloat162* k2 = reinterpret_cast<const __nv_bfloat162*>(&rawKey[k]);
+                float dot = 0.0f;
+                #pragma unroll
+                for (int e = 0; e < 4; e++) {
+                    float2 kf = __bfloat1622float2(k2[e]);
+                    dot += q[i][2 * e] * kf.x + q[i][2 * e + 1] * kf.y;
+                }
+                for (int o = G / 2; o > 0; o >>= 1) dot += __shfl_xor_sync(0xffffffffu, dot, o);
+                int j = tileStart + k * groupsPerWarp + groupInWarp;
+                score[k] = j < end ? dot : -INFINITY;
+                tileMax = fmaxf(tileMax, score[k]);
+            }
+            // 3. Online softmax: the warp's new maximum, earlier sums rescaled by e^(oldMax − newMax).
+            for (int o = G; o < 32; o <<= 1) tileMax = fmaxf(tileMax, __shfl_xor_sync(0xffffffffu, tileMax, o));
+            float newMax = fmaxf(runningMax[i], tileMax);
+            float correction = expf(runningMax[i] - newMax); // 0 on the warp's first tile
             runningMax[i] = newMax;
-            s[i] = 0.0f;
-            for (int t = threadIdx.x; t < tileLen; t += THREADS) {
-                float e = expf(scores[i * tile + t] - newMax);
-                scores[i * tile + t] = e;
-                s[i] += e;
-            }
-        }
-        blockReduce<QPB, false>(s, scratch); // its barriers publish the weights
-        #pragma unroll
-        for (int i = 0; i < QPB; i++) {
-            runningSum[i] = runningSum[i] * correction[i] + s[i];
+            sum[i] *= correction;
             #pragma unroll
-            for (int e = 0; e < 8; e++) acc[i][e] *= correction[i];
-        }
-
-        // 3. Values (loaded in 1.): weight * value into the sums.
-        #pragma unroll
-        for (int k = 0; k < U; k++) {
-            int t = group + k * numGroups;
-            if (t < tileLen) {
+            for (int e = 0; e < 8; e++) acc[i][e] *= correction;
+            // 4. Values: weight e^(s − max) times value, into the sums.
+            #pragma unroll
+            for (int k = 0; k < U; k++) {
+                float p = expf(score[k] - newMax);
+                sum[i] += p;
                 const __nv_bfloat162* v2 = reinterpret_cast<const __nv_bfloat162*>(&rawValue[k]);
                 #pragma unroll
-                for (int i = 0; i < QPB; i++) {
-                    float p = scores[i * tile + t];
-                    #pragma unroll
-                    for (int e = 0; e < 4; e++) {
-                        float2 vf = __bfloat1622float2(v2[e]);
-                        acc[i][2 * e] += p * vf.x;
-                        acc[i][2 * e + 1] += p * vf.y;
-                    }
+                for (int e = 0; e < 4; e++) {
+                    float2 vf = __bfloat1622float2(v2[e]);
+                    acc[i][2 * e] += p * vf.x;
+                    acc[i][2 * e + 1] += p * vf.y;
                 }
             }
         }
-        __syncthreads(); // every thread is done with this tile's weights before the next overwrites them
     }
 
-    // The groups' sums: first within the warp (groups of one warp hold the same elements), then over warps.
+    // The warp's groups share its maximum: their sums add up (lanes holding the same elements).
     #pragma unroll
     for (int i = 0; i < QPB; i++) {
-        #pragma unroll
-        for (int e = 0; e < 8; e++) {
-            for (int o = G; o < 32; o <<= 1) acc[i][e] += __shfl_xor_sync(0xffffffffu, acc[i][e], o);
+        for (int o = G; o < 32; o <<= 1) {
+            sum[i] += __shfl_xor_sync(0xffffffffu, sum[i], o);
+            #pragma unroll
+            for (int e = 0; e < 8; e++) acc[i][e] += __shfl_xor_sync(0xffffffffu, acc[i][e], o);
         }
     }
-    float* partial = shared; // [WARPS, QPB, headSize]
-    __syncthreads();         // (an empty split never entered the loop's barriers)
     if (groupInWarp == 0) {
         #pragma unroll
         for (int i = 0; i < QPB; i++) {
             #pragma unroll
             for (int e = 0; e < 8; e++) partial[(warp * QPB + i) * headSize + d0 + e] = acc[i][e];
+            if (laneInGroup == 0) {
+                warpMax[warp][i] = runningMax[i];
+                warpSum[warp][i] = sum[i];
+            }
         }
     }
     __syncthreads();
+    // The warps' results, each rescaled to the block's maximum: out = Σ_w e^(m_w − M) acc_w / Σ_w e^(m_w − M) sum_w.
     #pragma unroll
     for (int i = 0; i < QPB; i++) {
-        int head = head0 + i;
-        long long rowHead = (long long) seq * numHeads + head;
+        float blockMax = -INFINITY;
+        for (int w = 0; w < WARPS; w++) blockMax = fmaxf(blockMax, warpMax[w][i]);
+        float weight[WARPS], blockSum = 0.0f;
+        #pragma unroll
+        for (int w = 0; w < WARPS; w++) {
+            weight[w] = warpMax[w][i] == -INFINITY ? 0.0f : expf(warpMax[w][i] - blockMax); // a warp without positions: 0
+            blockSum += weight[w] * warpSum[w][i];
+        }
+        long long rowHead = (long long) seq * numHeads + head0 + i;
         for (int d = threadIdx.x; d < headSize; d += THREADS) {
-            float sum = 0.0f;
-            for (int w = 0; w < WARPS; w++) sum += partial[(w * QPB + i) * headSize + d];
+            float o = 0.0f;
+            #pragma unroll
+            for (int w = 0; w < WARPS; w++) o += weight[w] * partial[(w * QPB + i) * headSize + d];
             if (numSplits == 1) {
-                out[rowHead * headSize + d] = __float2bfloat16(sum / runningSum[i]);
+                out[rowHead * headSize + d] = __float2bfloat16(o / blockSum);
             } else {
-                tmpOut[(rowHead * numSplits + split) * headSize + d] = runningSum[i] > 0.0f ? sum / runningSum[i] : 0.0f;
+                tmpOut[(rowHead * numSplits + split) * headSize + d] = blockSum > 0.0f ? o / blockSum : 0.0f;
             }
         }
         if (numSplits > 1 && threadIdx.x == 0) {
-            maxLogits[rowHead * numSplits + split] = runningMax[i]; // -inf for an empty split
-            expSums[rowHead * numSplits + split] = runningSum[i];   // 0 for an empty split
+            maxLogits[rowHead * numSplits + split] = blockMax; // -inf for an empty split
+            expSums[rowHead * numSplits + split] = blockSum;   // 0 for an empty split
         }
     }
 }
@@ -235,7 +192,7 @@ __device__ __forceinline__ void decode(
 } // namespace
 
 // grid: (numKvHeads * (numHeads / numKvHeads / QPB) * numSplits, numSeqs), block: 256 threads
-// dynamic shared memory: max(QPB * 8 * (256 / (headSize / 8)), 8 * QPB * headSize) floats
+// dynamic shared memory: 8 * QPB * headSize floats
 // headSize: a power of two from 16 to 256; numHeads / numKvHeads divisible by QPB (PagedAttention.java checks)
 #define DECODE_KERNEL(QPB_VALUE)                                                                                  \
 extern "C" __global__ void __launch_bounds__(THREADS, 2) paged_attention_decode_q##QPB_VALUE(                        \

@@ -56,7 +56,6 @@ public final class CudaDecodeBenchmark {
             row(backend, steps, 16, boundMs, "graphs, fused Gemv.cu, one-pass attention", true, true, false);
             row(backend, steps, 16, boundMs, "graphs, fused Gemv.cu, decode attention (default)", true, true, true);
             row(backend, steps, 16, boundMs, "eager, fused Gemv.cu, decode attention", false, true, true);
-            System.out.println("  " + backend.graphStepProfile());
             // A long context: where splitting the attention over the context matters.
             row(backend, 64, 8000, boundMs, "context 8k: graphs, fused, one-pass attention", true, true, false);
             row(backend, 64, 8000, boundMs, "context 8k: graphs, fused, decode attention (split by the rule)", true, true, true);
@@ -107,6 +106,7 @@ public final class CudaDecodeBenchmark {
         backend.setDecodeAttention(decodeAttention);
         double wallMs = decode(backend, steps, prompt, label);
         if (graphs) {
+            System.out.println("  " + backend.graphStepProfile());
             double gpuMs = backend.graphReplayMillis(1, 50);
             System.out.printf("| %s | %.3f (%.0f) | %.3f (%.0f) | %.0f%% |%n", label, wallMs, 1e3 / wallMs, gpuMs, 1e3 / gpuMs, 100 * boundMs / gpuMs);
         } else {

@@ -65,7 +65,15 @@ public final class PagedAttentionBenchmark {
         for (int numSplits : new int[] {1, 2, 4, 8, 16}) {
             double ms = time(cuda, () -> attention.decode(dOut.address(), partials.address(), dQuery.address(), keyCache.address(),
                     valueCache.address(), dSeqLens, dBlockTables, blocksPerSeq, numSeqs, numHeads, numKvHeads, headSize, blockSize, numSplits, scale));
-            print(shape, "decode, " + numSplits + " split" + (numSplits > 1 ? "s" : "") + (numSplits == ruled ? " (the rule's choice)" : ""), ms, bytes, bandwidth);
+            print(shape, "decode, " + attention.queryHeadsPerBlock(numHeads, numKvHeads) + " q heads/block, " + numSplits + " split"
+                    + (numSplits > 1 ? "s" : "") + (numSplits == ruled ? " (the rule's choice)" : ""), ms, bytes, bandwidth);
+        }
+        PagedAttention twoHeads = new PagedAttention(cuda, 2); // fewer registers (no spills), K/V read twice as often from L2
+        if (twoHeads.queryHeadsPerBlock(numHeads, numKvHeads) != attention.queryHeadsPerBlock(numHeads, numKvHeads)) {
+            int splits = twoHeads.numSplits(numSeqs, seqLen, numHeads, numKvHeads);
+            double ms = time(cuda, () -> twoHeads.decode(dOut.address(), partials.address(), dQuery.address(), keyCache.address(),
+                    valueCache.address(), dSeqLens, dBlockTables, blocksPerSeq, numSeqs, numHeads, numKvHeads, headSize, blockSize, splits, scale));
+            print(shape, "decode, 2 q heads/block, " + splits + " split(s) (the rule's choice)", ms, bytes, bandwidth);
         }
         for (DeviceBuffer b : new DeviceBuffer[] {keyCache, valueCache, dInts, dQuery, dOut, partials}) cuda.free(b);
     }
