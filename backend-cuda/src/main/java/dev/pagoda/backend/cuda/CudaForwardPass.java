@@ -212,9 +212,11 @@ final class CudaForwardPass {
             gemv.linearAdd(ws.hidden.address(), ws.act.address(), w.downProj().address(), numTokens, hidden, inter);
         }
         if (numLogits == 0) return;
-        // 5 + 6. Final RMSNorm of the rows that will be sampled, and lm_head.   logits: [numLogits, vocabSize] fp32
-        gemv.normLinear(ws.logits.address(), ws.hidden.address(), weights.norm().address(), b.logitsIndices(), weights.lmHead().address(),
-                numLogits, vocab, hidden, eps);
+        // 5. Final RMSNorm of the rows that will be sampled, once (inside lm_head's ~19k blocks it would be
+        //    recomputed by every warp, more L1/L2 traffic than the weights).   logitRows: [numLogits, hiddenSize] bf16
+        rmsNorm.forward(ws.hidden.address(), 0, weights.norm().address(), ws.logitRows.address(), b.logitsIndices(), numLogits, hidden, eps, false);
+        // 6. lm_head.   logits: [numLogits, vocabSize] fp32
+        gemv.linear(ws.logits.address(), ws.logitRows.address(), weights.lmHead().address(), numLogits, vocab, hidden);
     }
 
     /** Whether a batch of {@code numTokens} tokens takes {@link #enqueueFused}: few rows, and every linear layer fits the kernels. */

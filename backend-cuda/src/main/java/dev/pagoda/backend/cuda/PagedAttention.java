@@ -33,16 +33,25 @@ final class PagedAttention {
     /** The most query heads one decode block takes (4, or fewer to trade K/V re-reads from L2 for registers). */
     final int maxQueryHeadsPerBlock;
 
+    /** Positions per lane group per tile in the decode kernel (4, or 8 for at most 2 query heads per block). */
+    final int unroll;
+
     PagedAttention(CudaContext cuda) {
-        this(cuda, 4);
+        this(cuda, 4, 4);
     }
 
-    PagedAttention(CudaContext cuda, int maxQueryHeadsPerBlock) {
+    PagedAttention(CudaContext cuda, int maxQueryHeadsPerBlock, int unroll) {
+        if (unroll != 4 && unroll != 8 || unroll == 8 && maxQueryHeadsPerBlock > 2 || maxQueryHeadsPerBlock < 1 || maxQueryHeadsPerBlock > 4) {
+            throw new IllegalArgumentException("decode attention: no kernel for " + maxQueryHeadsPerBlock + " query heads per block at unroll " + unroll);
+        }
         this.cuda = cuda;
         this.maxQueryHeadsPerBlock = maxQueryHeadsPerBlock;
+        this.unroll = unroll;
         this.pagedAttention = cuda.function(cuda.loadModule("PagedAttention"), "paged_attention");
         jcuda.driver.CUmodule decodeModule = cuda.loadModule("PagedAttentionDecode");
-        for (int q = 1; q <= 4; q++) decode[q] = cuda.function(decodeModule, "paged_attention_decode_q" + q);
+        for (int q = 1; q <= maxQueryHeadsPerBlock; q++) {
+            decode[q] = cuda.function(decodeModule, "paged_attention_decode_q" + q + (unroll == 8 ? "_u8" : ""));
+        }
         this.reduce = cuda.function(decodeModule, "paged_attention_reduce");
         this.numSms = cuda.attribute(jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT);
     }

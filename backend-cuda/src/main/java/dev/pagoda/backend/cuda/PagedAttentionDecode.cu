@@ -25,7 +25,7 @@
 // position, each lane 8 consecutive elements (one 16-byte load). Unlike it, each warp keeps its own
 // online softmax over its own positions, so the loop has no block-wide barrier: a warp takes tiles of
 // U positions per group (tile T of the block's range goes to warp T % 8), issues all U key loads and
-// U value loads of the tile before using any, then for each query head: scores (sums over the
+// U value loads of the tile before using any (and the block-table entries of its next tile), then for each query head: scores (sums over the
 // group's lanes), the tile's maximum (over the warp's groups), e^(s − max) and the running sums,
 // rescaled by e^(oldMax − newMax) when the maximum grows. At the end the warps' maxima, sums and
 // partial outputs are combined through shared memory, once.
@@ -33,11 +33,10 @@
 
 #define THREADS 256   // 8 warps
 #define WARPS 8
-#define U 4           // positions per group per tile
 
 namespace {
 
-template <int QPB>
+template <int QPB, int U>   // U: positions per group per tile
 __device__ __forceinline__ void decode(
         __nv_bfloat16* __restrict__ out, float* __restrict__ tmpOut, float* __restrict__ maxLogits, float* __restrict__ expSums,
         const float* __restrict__ query, const __nv_bfloat16* __restrict__ keyCache, const __nv_bfloat16* __restrict__ valueCache,
@@ -82,19 +81,33 @@ __device__ __forceinline__ void decode(
         for (int e = 0; e < 8; e++) acc[i][e] = 0.0f;
     }
 
+    // The physical blocks of this lane's positions in the warp's next tile, loaded one tile ahead so
+    // that the K/V loads never wait for the block table.
+    int physicalBlock[U];
+    #pragma unroll
+    for (int k = 0; k < U; k++) {
+        int j = start + warp * tile + k * groupsPerWarp + groupInWarp;
+        physicalBlock[k] = j < end ? __ldg(blockTable + j / blockSize) : 0;
+    }
     for (int tileStart = start + warp * tile; tileStart < end; tileStart += WARPS * tile) {
-        // 1. Loads: position tileStart + k * groupsPerWarp + groupInWarp for k < U, keys and values.
+        // 1. Loads: position tileStart + k * groupsPerWarp + groupInWarp for k < U, keys and values;
+        //    then the next tile's block-table entries.
         uint4 rawKey[U], rawValue[U];
         #pragma unroll
         for (int k = 0; k < U; k++) {
             int j = tileStart + k * groupsPerWarp + groupInWarp;
             rawKey[k] = rawValue[k] = make_uint4(0, 0, 0, 0);
             if (j < end) {
-                long long slot = (long long) blockTable[j / blockSize] * blockSize + j % blockSize;
+                long long slot = (long long) physicalBlock[k] * blockSize + j % blockSize;
                 long long at = (slot * numKvHeads + kvHead) * headSize + d0;
                 rawKey[k] = __ldg(reinterpret_cast<const uint4*>(keyCache + at));
                 rawValue[k] = __ldg(reinterpret_cast<const uint4*>(valueCache + at));
             }
+        }
+        #pragma unroll
+        for (int k = 0; k < U; k++) {
+            int j = tileStart + WARPS * tile + k * groupsPerWarp + groupInWarp;
+            physicalBlock[k] = j < end ? __ldg(blockTable + j / blockSize) : 0;
         }
         #pragma unroll
         for (int i = 0; i < QPB; i++) {
@@ -191,11 +204,12 @@ __device__ __forceinline__ void decode(
 
 } // namespace
 
+// Kernels paged_attention_decode_q<QPB> (U = 4) and _q<QPB>_u8 (U = 8).
 // grid: (numKvHeads * (numHeads / numKvHeads / QPB) * numSplits, numSeqs), block: 256 threads
 // dynamic shared memory: 8 * QPB * headSize floats
 // headSize: a power of two from 16 to 256; numHeads / numKvHeads divisible by QPB (PagedAttention.java checks)
-#define DECODE_KERNEL(QPB_VALUE)                                                                                  \
-extern "C" __global__ void __launch_bounds__(THREADS, 2) paged_attention_decode_q##QPB_VALUE(                        \
+#define DECODE_KERNEL(QPB_VALUE, U_VALUE, SUFFIX)                                                                                  \
+extern "C" __global__ void __launch_bounds__(THREADS, 2) paged_attention_decode_q##QPB_VALUE##SUFFIX(                        \
         __nv_bfloat16* __restrict__ out,              /* [numSeqs, numHeads, headSize] written when numSplits == 1 */ \
         float* __restrict__ tmpOut,                   /* [numSeqs, numHeads, numSplits, headSize] each split's output */ \
         float* __restrict__ maxLogits,                /* [numSeqs, numHeads, numSplits] each split's softmax maximum */ \
@@ -207,13 +221,16 @@ extern "C" __global__ void __launch_bounds__(THREADS, 2) paged_attention_decode_
         const int* __restrict__ blockTables,          /* [numSeqs, maxNumBlocksPerSeq] physical block ids */   \
         int maxNumBlocksPerSeq, int numHeads, int numKvHeads, int headSize, int blockSize, int numSplits,     \
         float scale) {                                /* multiplier of q · k, usually 1 / sqrt(headSize) */     \
-    decode<QPB_VALUE>(out, tmpOut, maxLogits, expSums, query, keyCache, valueCache, seqLens, blockTables,       \
+    decode<QPB_VALUE, U_VALUE>(out, tmpOut, maxLogits, expSums, query, keyCache, valueCache, seqLens, blockTables,       \
             maxNumBlocksPerSeq, numHeads, numKvHeads, headSize, blockSize, numSplits, scale);                   \
 }
-DECODE_KERNEL(1)
-DECODE_KERNEL(2)
-DECODE_KERNEL(3)
-DECODE_KERNEL(4)
+DECODE_KERNEL(1, 4, )
+DECODE_KERNEL(2, 4, )
+DECODE_KERNEL(3, 4, )
+DECODE_KERNEL(4, 4, )
+// U = 8: twice the loads in flight per warp, for one or two query heads per block (registers)
+DECODE_KERNEL(1, 8, _u8)
+DECODE_KERNEL(2, 8, _u8)
 
 // Combines the splits of paged_attention_decode: out = Σ_z w_z · tmpOut_z / Σ_z w_z with
 // w_z = expSums_z · e^(maxLogits_z − max_z' maxLogits_z'), i.e. the softmax over all positions.

@@ -68,12 +68,14 @@ public final class PagedAttentionBenchmark {
             print(shape, "decode, " + attention.queryHeadsPerBlock(numHeads, numKvHeads) + " q heads/block, " + numSplits + " split"
                     + (numSplits > 1 ? "s" : "") + (numSplits == ruled ? " (the rule's choice)" : ""), ms, bytes, bandwidth);
         }
-        PagedAttention twoHeads = new PagedAttention(cuda, 2); // fewer registers (no spills), K/V read twice as often from L2
-        if (twoHeads.queryHeadsPerBlock(numHeads, numKvHeads) != attention.queryHeadsPerBlock(numHeads, numKvHeads)) {
-            int splits = twoHeads.numSplits(numSeqs, seqLen, numHeads, numKvHeads);
-            double ms = time(cuda, () -> twoHeads.decode(dOut.address(), partials.address(), dQuery.address(), keyCache.address(),
+        // Variants: fewer query heads per block (fewer registers, K/V read more often from L2), 8 positions per group per tile.
+        for (int[] variant : new int[][] {{2, 4}, {1, 4}, {2, 8}, {1, 8}}) {
+            PagedAttention other = new PagedAttention(cuda, variant[0], variant[1]);
+            int splits = other.numSplits(numSeqs, seqLen, numHeads, numKvHeads);
+            double ms = time(cuda, () -> other.decode(dOut.address(), partials.address(), dQuery.address(), keyCache.address(),
                     valueCache.address(), dSeqLens, dBlockTables, blocksPerSeq, numSeqs, numHeads, numKvHeads, headSize, blockSize, splits, scale));
-            print(shape, "decode, 2 q heads/block, " + splits + " split(s) (the rule's choice)", ms, bytes, bandwidth);
+            print(shape, "decode, " + other.queryHeadsPerBlock(numHeads, numKvHeads) + " q heads/block, U " + variant[1] + ", "
+                    + splits + " split(s) (the rule's choice)", ms, bytes, bandwidth);
         }
         for (DeviceBuffer b : new DeviceBuffer[] {keyCache, valueCache, dInts, dQuery, dOut, partials}) cuda.free(b);
     }
