@@ -25,9 +25,10 @@
 // position, each lane 8 consecutive elements (one 16-byte load). Unlike it, each warp keeps its own
 // online softmax over its own positions, so the loop has no block-wide barrier: a warp takes tiles of
 // U positions per group (tile T of the block's range goes to warp T % 8), issues all U key loads and
-// U value loads of the tile before using any (and the block-table entries of its next tile), then for each query head: scores (sums over the
-// group's lanes), the tile's maximum (over the warp's groups), e^(s − max) and the running sums,
-// rescaled by e^(oldMax − newMax) when the maximum grows. At the end the warps' maxima, sums and
+// U value loads of the tile before using any, then: the scores of every query head (each key
+// widened once; sums over the group's lanes), each head's maximum over the tile (over the warp's
+// groups), e^(s − max) and the running sums, rescaled by e^(oldMax − newMax) when the maximum grows,
+// and weight × value (each value widened once). At the end the warps' maxima, sums and
 // partial outputs are combined through shared memory, once.
 #include "Common.cuh"
 
@@ -81,72 +82,74 @@ __device__ __forceinline__ void decode(
         for (int e = 0; e < 8; e++) acc[i][e] = 0.0f;
     }
 
-    // The physical blocks of this lane's positions in the warp's next tile, loaded one tile ahead so
-    // that the K/V loads never wait for the block table.
-    int physicalBlock[U];
-    #pragma unroll
-    for (int k = 0; k < U; k++) {
-        int j = start + warp * tile + k * groupsPerWarp + groupInWarp;
-        physicalBlock[k] = j < end ? __ldg(blockTable + j / blockSize) : 0;
-    }
     for (int tileStart = start + warp * tile; tileStart < end; tileStart += WARPS * tile) {
-        // 1. Loads: position tileStart + k * groupsPerWarp + groupInWarp for k < U, keys and values;
-        //    then the next tile's block-table entries.
+        // 1. Loads: position tileStart + k * groupsPerWarp + groupInWarp for k < U, keys and values.
         uint4 rawKey[U], rawValue[U];
         #pragma unroll
         for (int k = 0; k < U; k++) {
             int j = tileStart + k * groupsPerWarp + groupInWarp;
             rawKey[k] = rawValue[k] = make_uint4(0, 0, 0, 0);
             if (j < end) {
-                long long slot = (long long) physicalBlock[k] * blockSize + j % blockSize;
+                long long slot = (long long) blockTable[j / blockSize] * blockSize + j % blockSize;
                 long long at = (slot * numKvHeads + kvHead) * headSize + d0;
                 rawKey[k] = __ldg(reinterpret_cast<const uint4*>(keyCache + at));
                 rawValue[k] = __ldg(reinterpret_cast<const uint4*>(valueCache + at));
             }
         }
+        // 2. Scores q · k * scale for every head (each key widened once, summed over the group's
+        //    lanes); -inf past the end. Then each head's maximum over the warp's tile.
+        float score[QPB][U], tileMax[QPB];
+        #pragma unroll
+        for (int i = 0; i < QPB; i++) tileMax[i] = -INFINITY;
         #pragma unroll
         for (int k = 0; k < U; k++) {
-            int j = tileStart + WARPS * tile + k * groupsPerWarp + groupInWarp;
-            physicalBlock[k] = j < end ? __ldg(blockTable + j / blockSize) : 0;
-        }
-        #pragma unroll
-        for (int i = 0; i < QPB; i++) {
-            // 2. Scores q · k * scale (summed over the group's lanes); -inf past the end.
-            float score[U];
-            float tileMax = -INFINITY;
+            const __nv_bfloat162* k2 = reinterpret_cast<const __nv_bfloat162*>(&rawKey[k]);
+            float kf[8];
             #pragma unroll
-            for (int k = 0; k < U; k++) {
-                const __nv_bfloat162* k2 = reinterpret_cast<const __nv_bfloat162*>(&rawKey[k]);
+            for (int e = 0; e < 4; e++) {
+                float2 f = __bfloat1622float2(k2[e]);
+                kf[2 * e] = f.x;
+                kf[2 * e + 1] = f.y;
+            }
+            bool inside = tileStart + k * groupsPerWarp + groupInWarp < end;
+            #pragma unroll
+            for (int i = 0; i < QPB; i++) {
                 float dot = 0.0f;
                 #pragma unroll
-                for (int e = 0; e < 4; e++) {
-                    float2 kf = __bfloat1622float2(k2[e]);
-                    dot += q[i][2 * e] * kf.x + q[i][2 * e + 1] * kf.y;
-                }
+                for (int e = 0; e < 8; e++) dot += q[i][e] * kf[e];
                 for (int o = G / 2; o > 0; o >>= 1) dot += __shfl_xor_sync(0xffffffffu, dot, o);
-                int j = tileStart + k * groupsPerWarp + groupInWarp;
-                score[k] = j < end ? dot : -INFINITY;
-                tileMax = fmaxf(tileMax, score[k]);
+                score[i][k] = inside ? dot : -INFINITY;
+                tileMax[i] = fmaxf(tileMax[i], score[i][k]);
             }
-            // 3. Online softmax: the warp's new maximum, earlier sums rescaled by e^(oldMax − newMax).
-            for (int o = G; o < 32; o <<= 1) tileMax = fmaxf(tileMax, __shfl_xor_sync(0xffffffffu, tileMax, o));
-            float newMax = fmaxf(runningMax[i], tileMax);
-            float correction = expf(runningMax[i] - newMax); // 0 on the warp's first tile
+        }
+        // 3. Online softmax per head: the warp's new maximum, earlier sums rescaled by e^(oldMax − newMax),
+        //    the tile's weights e^(s − newMax).
+        #pragma unroll
+        for (int i = 0; i < QPB; i++) {
+            for (int o = G; o < 32; o <<= 1) tileMax[i] = fmaxf(tileMax[i], __shfl_xor_sync(0xffffffffu, tileMax[i], o));
+            float newMax = fmaxf(runningMax[i], tileMax[i]);
+            float correction = __expf(runningMax[i] - newMax); // 0 on the warp's first tile
             runningMax[i] = newMax;
             sum[i] *= correction;
             #pragma unroll
             for (int e = 0; e < 8; e++) acc[i][e] *= correction;
-            // 4. Values: weight e^(s − max) times value, into the sums.
             #pragma unroll
             for (int k = 0; k < U; k++) {
-                float p = expf(score[k] - newMax);
-                sum[i] += p;
-                const __nv_bfloat162* v2 = reinterpret_cast<const __nv_bfloat162*>(&rawValue[k]);
+                score[i][k] = __expf(score[i][k] - newMax);
+                sum[i] += score[i][k];
+            }
+        }
+        // 4. Values: each value widened once, weight times value into every head's sums.
+        #pragma unroll
+        for (int k = 0; k < U; k++) {
+            const __nv_bfloat162* v2 = reinterpret_cast<const __nv_bfloat162*>(&rawValue[k]);
+            #pragma unroll
+            for (int e = 0; e < 4; e++) {
+                float2 vf = __bfloat1622float2(v2[e]);
                 #pragma unroll
-                for (int e = 0; e < 4; e++) {
-                    float2 vf = __bfloat1622float2(v2[e]);
-                    acc[i][2 * e] += p * vf.x;
-                    acc[i][2 * e + 1] += p * vf.y;
+                for (int i = 0; i < QPB; i++) {
+                    acc[i][2 * e] += score[i][k] * vf.x;
+                    acc[i][2 * e + 1] += score[i][k] * vf.y;
                 }
             }
         }
