@@ -121,11 +121,45 @@ __device__ __forceinline__ void gemv(
         if (TWO) uv[i] = ok ? __ldg(u + c) : make_uint4(0, 0, 0, 0);
     }
 
-    // While they fly: each row's 1 / rms (NORM), by this warp alone.
+    // While they fly: each row's 1 / rms (NORM).
     float inverseRms[ROWS];
     const float* hiddenRow[ROWS];
+    // One row whose every chunk this feature's warps load in one round (Qwen2.5-0.5B's 896): each lane
+    // keeps its chunks of hidden in registers, so the sum of squares and the normalization read them
+    // once; the kSplit warps add their sums through shared memory.
+    bool cached = NORM && ROWS == 1 && chunks <= UNROLL * stride;
+    float hCache[UNROLL][8];
+    __shared__ float squares[WARPS];
+    if (cached) {
+        hiddenRow[0] = hidden + (long long) (rows == nullptr ? 0 : rows[0]) * inFeatures;
+        float sumOfSquares = 0.0f;
+        #pragma unroll
+        for (int i = 0; i < UNROLL; i++) {
+            int c = c0 + i * stride;
+            float4 h0 = make_float4(0.0f, 0.0f, 0.0f, 0.0f), h1 = h0;
+            if (c < chunks) {
+                h0 = reinterpret_cast<const float4*>(hiddenRow[0])[2 * c];
+                h1 = reinterpret_cast<const float4*>(hiddenRow[0])[2 * c + 1];
+            }
+            float v[8] = {h0.x, h0.y, h0.z, h0.w, h1.x, h1.y, h1.z, h1.w};
+            #pragma unroll
+            for (int e = 0; e < 8; e++) {
+                hCache[i][e] = v[e];
+                sumOfSquares += v[e] * v[e];
+            }
+        }
+        sumOfSquares = pagoda::warpSum(sumOfSquares);
+        if (kSplit > 1) {
+            if (lane == 0) squares[warp] = sumOfSquares;
+            __syncthreads();
+            sumOfSquares = 0.0f;
+            for (int s = 0; s < kSplit; s++) sumOfSquares += squares[warp - slice + s];
+        }
+        inverseRms[0] = 1.0f / sqrtf(sumOfSquares / inFeatures + eps);
+    }
     #pragma unroll
     for (int m = 0; m < ROWS; m++) {
+        if (cached) break;
         inverseRms[m] = 0.0f;
         hiddenRow[m] = nullptr;
         if (NORM && m < numRows) {
@@ -152,7 +186,15 @@ __device__ __forceinline__ void gemv(
                 for (int m = 0; m < ROWS; m++) {
                     if (m < numRows) {
                         float xv[8];
-                        loadX<NORM>(xv, x, hiddenRow[m], normWeight, inverseRms[m], (long long) m * inFeatures, c);
+                        if (cached) { // x = bf16(normWeight * (h * inverseRms)), h from registers
+                            const float4* g = reinterpret_cast<const float4*>(normWeight) + 2 * c;
+                            float4 g0 = g[0], g1 = g[1];
+                            float gv[8] = {g0.x, g0.y, g0.z, g0.w, g1.x, g1.y, g1.z, g1.w};
+                            #pragma unroll
+                            for (int e = 0; e < 8; e++) xv[e] = __bfloat162float(__float2bfloat16(gv[e] * (hCache[i][e] * inverseRms[0])));
+                        } else {
+                            loadX<NORM>(xv, x, hiddenRow[m], normWeight, inverseRms[m], (long long) m * inFeatures, c);
+                        }
                         acc[m] += dot8(wv[i], xv);
                         if (TWO) accTwo[m] += dot8(uv[i], xv);
                     }
