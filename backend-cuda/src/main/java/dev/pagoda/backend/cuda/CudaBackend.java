@@ -88,8 +88,8 @@ public final class CudaBackend implements ComputeBackend {
     }
 
     /**
-     * Whether decode-sized linear layers use the weight-streaming Gemv.cu kernel or cuBLAS (the
-     * default: its kernels measured faster at batch 1 on the H100). Drops captured graphs.
+     * On the unfused path (more than 8 tokens, or {@link #setFusedDecode} off): whether linear layers
+     * of at most 8 rows use Gemv.cu or cuBLAS (the default). Drops captured graphs.
      */
     public void setGemv(boolean enabled) {
         requireModel();

@@ -31,8 +31,8 @@ final class CudaForwardPass {
     private final Activation activation;
     private final Gemv gemv;
     /**
-     * Decode-sized linear layers (≤ 8 rows) through {@link Gemv} instead of cuBLAS; off by default
-     * ({@code -Dpagoda.cuda.gemv=true} turns it on): cuBLAS's kernels measured faster (docs/benchmarks-cuda.md).
+     * On the unfused path only: linear layers of ≤ 8 rows through {@link Gemv} instead of cuBLAS; off
+     * by default ({@code -Dpagoda.cuda.gemv=true}). The fused path always uses Gemv.cu.
      */
     boolean useGemv = "true".equals(System.getProperty("pagoda.cuda.gemv"));
     /**

@@ -18,7 +18,8 @@ import jcuda.driver.CUstreamCaptureMode;
  * costing several µs of host time (measured 6.8 µs per cuLaunchKernel through JCuda), far more than
  * the GPU's own ~0.4 ms for a 0.5B model. A graph replays all of them with one {@code cuGraphLaunch}.
  *
- * <p>As in vLLM, a graph is captured per batch size in {@link #CAPTURE_SIZES}; a decode batch of
+ * <p>As in vLLM, a graph is captured per batch size in {@link #CAPTURE_SIZES} (and per split count
+ * of the decode attention, {@link PagedAttention#numSplits}, which grows with the context); a decode batch of
  * {@code numSeqs} sequences is padded to the next size (padding rows: token 0 at position 0, slot -1
  * so nothing is stored, seqLen 1, block table of zeros; their logits are dropped). Larger batches
  * and anything but pure decode (one new token per sequence) run eagerly.
