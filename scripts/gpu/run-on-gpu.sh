@@ -4,9 +4,12 @@
 # then the decode benchmark, and writes into OUT_DIR:
 #   gpu-tests.log        the JUnit console output (a tree of tests and the conformance report)
 #   junit/TEST-junit-jupiter.xml
-#   benchmark.txt        decode speed, copy bandwidth, HBM bound
+#   benchmark.txt        decode speed (Qwen2.5-0.5B and Llama-3-8B shapes), copy bandwidth, HBM bound
+#   attention.txt        the decode attention kernels alone (batch 64 / 4k context / GQA 8 and others)
+#   gemv.txt             one-row linear layers per shape: cuBLAS vs Gemv.cu
 #   nvidia-smi.txt       the device as found
-#   ncu-cublas.csv, ncu-gemv.csv   with PROFILE=1: per-kernel GPU time of one eager decode step
+#   ncu-fused.csv, ncu-unfused.csv   with PROFILE=1: per-kernel GPU time of one eager decode step
+# BENCH="qwen llama8b" picks the decode benchmark's models (default both); BENCH=none skips it.
 # Exit status: JUnit's (0 when every test passed).
 #
 #   bash run-on-gpu.sh OUT_DIR [decodeSteps]
@@ -30,14 +33,20 @@ jvm=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Dpag
   --reports-dir "$out/junit" 2>&1 | tee "$out/gpu-tests.log"
 status=${PIPESTATUS[0]}
 
-"$java" "${jvm[@]}" -cp "$cp" dev.pagoda.backend.cuda.CudaDecodeBenchmark "$steps" 2>&1 | tee "$out/benchmark.txt"
+bench="${BENCH:-qwen llama8b}"
+if [ "$bench" != none ]; then
+  # shellcheck disable=SC2086
+  "$java" "${jvm[@]}" -cp "$cp" dev.pagoda.backend.cuda.CudaDecodeBenchmark "$steps" $bench 2>&1 | tee "$out/benchmark.txt"
+  "$java" "${jvm[@]}" -cp "$cp" dev.pagoda.backend.cuda.PagedAttentionBenchmark 2>&1 | tee "$out/attention.txt"
+  "$java" "${jvm[@]}" -cp "$cp" dev.pagoda.backend.cuda.GemvBenchmark 2>&1 | tee "$out/gemv.txt"
+fi
 # Per-kernel GPU time of one eager decode step (Nsight Compute, where installed): 24 steps of decode,
-# one step in the middle profiled (~220 launches a step, after a prefill of as many).
+# one step in the middle profiled. Fused: ~146 launches a step after a prefill of ~250; unfused: ~240.
 if [ "${PROFILE:-0}" = 1 ] && command -v ncu >/dev/null; then
-  for mode in cublas gemv; do
-    ncu --metrics gpu__time_duration.sum --launch-skip 3500 --launch-count 240 --csv \
-      "$java" "${jvm[@]}" -cp "$cp" dev.pagoda.backend.cuda.CudaDecodeBenchmark 24 eager-only "$mode" > "$out/ncu-$mode.csv" 2>&1
-  done
+  ncu --metrics gpu__time_duration.sum --launch-skip 1710 --launch-count 146 --csv \
+    "$java" "${jvm[@]}" -cp "$cp" dev.pagoda.backend.cuda.CudaDecodeBenchmark 24 eager-only > "$out/ncu-fused.csv" 2>&1
+  ncu --metrics gpu__time_duration.sum --launch-skip 3500 --launch-count 240 --csv \
+    "$java" "${jvm[@]}" -cp "$cp" dev.pagoda.backend.cuda.CudaDecodeBenchmark 24 eager-only unfused > "$out/ncu-unfused.csv" 2>&1
 fi
 rm -rf "$jre"
 exit "$status"

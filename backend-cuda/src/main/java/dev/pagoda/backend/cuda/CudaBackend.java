@@ -88,13 +88,33 @@ public final class CudaBackend implements ComputeBackend {
     }
 
     /**
-     * Whether decode-sized linear layers use the weight-streaming Gemv.cu kernel or cuBLAS (the
-     * default: its kernels measured faster at batch 1 on the H100). Drops captured graphs.
+     * On the unfused path (more than 8 tokens, or {@link #setFusedDecode} off): whether linear layers
+     * of at most 8 rows use Gemv.cu or cuBLAS (the default). Drops captured graphs.
      */
     public void setGemv(boolean enabled) {
         requireModel();
         forwardPass.useGemv = enabled;
         decodeGraphs.dropGraphs(); // captured with the other choice
+    }
+
+    /**
+     * Whether batches of at most 8 tokens take the fused kernels (the default: RMSNorm, residual
+     * add and SiLU-and-mul inside the Gemv.cu linear layers) or the unfused cuBLAS path. Drops captured graphs.
+     */
+    public void setFusedDecode(boolean enabled) {
+        requireModel();
+        forwardPass.fusedDecode = enabled;
+        decodeGraphs.dropGraphs();
+    }
+
+    /**
+     * Whether decode steps use the decode attention kernel (the default: GQA heads share K/V reads,
+     * long contexts split over blocks) or the one-pass kernel. Drops captured graphs.
+     */
+    public void setDecodeAttention(boolean enabled) {
+        requireModel();
+        forwardPass.decodeAttention = enabled;
+        decodeGraphs.dropGraphs();
     }
 
     /**
@@ -110,7 +130,13 @@ public final class CudaBackend implements ComputeBackend {
                 p[0] / n / 1e3, p[1] / n / 1e3, p[2] / n / 1e3, p[3] / n / 1e3, p[4] / n / 1e3, p[5] / n / 1e3, decodeGraphs.replayMillis(1, 50));
     }
 
-    /** "graphs: N steps (K sizes captured), eager: M steps" — which path the forward passes took. */
+    /** GPU time (CUDA events) of replaying the last-launched graph of {@code batchSize} back to back, ms per replay. */
+    public double graphReplayMillis(int batchSize, int repeats) {
+        cuda.makeCurrent();
+        return decodeGraphs.replayMillis(DecodeGraphs.paddedSize(batchSize), repeats);
+    }
+
+        /** "graphs: N steps (K sizes captured), eager: M steps" — which path the forward passes took. */
     public String pathStatistics() {
         return "graphs: " + graphSteps + " steps (" + (decodeGraphs == null ? 0 : decodeGraphs.numCaptured())
                 + " batch sizes captured), eager: " + eagerSteps + " steps";

@@ -10,9 +10,14 @@ import dev.pagoda.engine.model.RotaryEmbedding;
  * LlamaForwardPass (same numbering): kernels for the element-wise steps and attention, cuBLAS for
  * the linear layers. Read {@link #enqueue} top to bottom: it is the whole model.
  *
- * <p>Two ways to run it: {@link #eager} uploads the batch and launches every kernel (≈ 220 launches
- * for a 24-layer model, each costing host time); decode batches can instead replay a CUDA graph
- * captured from the same {@link #enqueue} ({@link DecodeGraphs}).
+ * <p>Two ways to run it: {@link #eager} uploads the batch and launches every kernel (≈ 150–240
+ * launches for a 24-layer model, each costing host time); decode batches can instead replay a CUDA
+ * graph captured from the same {@link #enqueue} ({@link DecodeGraphs}).
+ *
+ * <p>Two sets of kernels: batches of at most {@link Gemv#MAX_ROWS} tokens (decode) take the fused
+ * path, five kernels per layer with the norms, residual adds, SiLU-and-mul and RoPE inside the
+ * weight-streaming {@link Gemv} kernels; larger batches (prefill) take cuBLAS GEMMs with separate
+ * element-wise kernels. Both compute the same numbers up to the order of fp32 sums.
  */
 final class CudaForwardPass {
     final ModelConfig config;
@@ -26,10 +31,17 @@ final class CudaForwardPass {
     private final Activation activation;
     private final Gemv gemv;
     /**
-     * Decode-sized linear layers (≤ 8 rows) through {@link Gemv} instead of cuBLAS; off by default
-     * ({@code -Dpagoda.cuda.gemv=true} turns it on): cuBLAS's kernels measured faster (docs/benchmarks-cuda.md).
+     * On the unfused path only: linear layers of ≤ 8 rows through {@link Gemv} instead of cuBLAS; off
+     * by default ({@code -Dpagoda.cuda.gemv=true}). The fused path always uses Gemv.cu.
      */
     boolean useGemv = "true".equals(System.getProperty("pagoda.cuda.gemv"));
+    /**
+     * Batches of at most {@link Gemv#MAX_ROWS} tokens through the fused kernels (the default;
+     * {@code -Dpagoda.cuda.fusedDecode=false} keeps them on the unfused path, for comparison).
+     */
+    boolean fusedDecode = !"false".equals(System.getProperty("pagoda.cuda.fusedDecode"));
+    /** Pure decode batches through the decode attention kernel (the default; {@code -Dpagoda.cuda.decodeAttention=false}: one-pass). */
+    boolean decodeAttention = !"false".equals(System.getProperty("pagoda.cuda.decodeAttention"));
     private final DeviceBuffer invFreq; // [headDim / 2] fp32
     private final float eps;
     private final float attnScale;      // 1 / sqrt(headDim)
@@ -88,8 +100,14 @@ final class CudaForwardPass {
         long tokenIds = base, positions = tokenIds + 4L * numTokens, slotMapping = positions + 4L * numTokens;
         long queryStartLoc = slotMapping + 4L * numTokens, seqLens = queryStartLoc + 4L * (numSeqs + 1);
         long logitsIndices = seqLens + 4L * numSeqs, blockTables = logitsIndices + 4L * numLogits;
+        int maxSeqLen = 0;
+        boolean decode = true; // one new token per sequence: the decode attention kernel applies
+        for (int s = 0; s < numSeqs; s++) {
+            maxSeqLen = Math.max(maxSeqLen, batch.seqLens()[s]);
+            decode &= batch.queryLen(s) == 1;
+        }
         DeviceBatch b = new DeviceBatch(tokenIds, positions, slotMapping, queryStartLoc, seqLens, logitsIndices, blockTables,
-                maxNumBlocksPerSeq, numTokens, numSeqs, numLogits);
+                maxNumBlocksPerSeq, numTokens, numSeqs, numLogits, decode ? decodeSplits(numSeqs, maxSeqLen) : 0);
 
         enqueue(b, ws, cache);
         if (numLogits == 0) return new Logits(0, vocab, new float[0]);
@@ -104,6 +122,10 @@ final class CudaForwardPass {
      * so a CUDA graph can capture it. Leaves {@code [numLogits, vocabSize]} fp32 logits in {@code ws.logits}.
      */
     void enqueue(DeviceBatch b, CudaWorkspace ws, CudaKvCache cache) {
+        if (usesFusedKernels(b.numTokens())) {
+            enqueueFused(b, ws, cache);
+            return;
+        }
         int numTokens = b.numTokens(), numSeqs = b.numSeqs(), numLogits = b.numLogits();
         int hidden = config.hiddenSize(), inter = config.intermediateSize(), vocab = config.vocabSize();
         int numHeads = config.numAttentionHeads(), numKvHeads = config.numKeyValueHeads(), headSize = config.headDim();
@@ -126,9 +148,7 @@ final class CudaForwardPass {
                     b.positions(), b.slotMapping(), ws.query.address(), cache.keyCache[layer].address(), cache.valueCache[layer].address(),
                     numTokens, numHeads, numKvHeads, headSize, eps);
             // 3e. Paged attention.   attnOut: [numTokens, numHeads, headSize] bf16
-            pagedAttention.forward(ws.attnOut.address(), ws.query.address(), cache.keyCache[layer].address(),
-                    cache.valueCache[layer].address(), b.queryStartLoc(), b.seqLens(), b.blockTables(), b.maxNumBlocksPerSeq(),
-                    numTokens, numSeqs, numHeads, numKvHeads, headSize, cache.blockSize, attnScale);
+            attention(b, ws, cache, layer);
             // 3f. Output projection; the residual add happens in the next norm.   delta: [numTokens, hiddenSize]
             linear(ws.delta.address(), ws.attnOut.address(), w.oProj().address(), numTokens, hidden, config.qSize());
 
@@ -149,6 +169,83 @@ final class CudaForwardPass {
                 b.logitsIndices(), numLogits, hidden, eps, false);
         // 6. lm_head.   logits: [numLogits, vocabSize] fp32
         linear(ws.logits.address(), ws.logitRows.address(), weights.lmHead().address(), numLogits, vocab, hidden);
+    }
+
+    /**
+     * {@link #enqueue} for at most {@link Gemv#MAX_ROWS} tokens: the same steps, five kernels per layer
+     * (six with q/k norm).
+     * The residual stream is updated in place by o_proj and down_proj ({@code hidden += …}), and
+     * each RMSNorm is computed inside the kernel of the linear layer that reads it.
+     */
+    private void enqueueFused(DeviceBatch b, CudaWorkspace ws, CudaKvCache cache) {
+        int numTokens = b.numTokens(), numLogits = b.numLogits();
+        int hidden = config.hiddenSize(), inter = config.intermediateSize(), vocab = config.vocabSize();
+        int numHeads = config.numAttentionHeads(), numKvHeads = config.numKeyValueHeads(), headSize = config.headDim();
+        int qkvWidth = config.qSize() + 2 * config.kvSize();
+
+        // 1. Embedding.   hidden: [numTokens, hiddenSize] fp32
+        embedding.gather(ws.hidden.address(), weights.embedTokens().address(), b.tokenIds(), numTokens, hidden);
+        for (int layer = 0; layer < config.numHiddenLayers(); layer++) {
+            CudaWeights.Layer w = weights.layers().get(layer);
+            if (w.qNorm() == null) {
+                // 3–3d. normed = RMSNorm(hidden); q, k, v = normed · [Wq; Wk; Wv]ᵀ + bias; RoPE; q → query, K and V into their cache slots
+                gemv.normRopeQkv(ws.hidden.address(), w.inputLayernorm().address(), w.qkv().address(), addr(w.qkvBias()), invFreq.address(),
+                        b.positions(), b.slotMapping(), ws.query.address(), cache.keyCache[layer].address(), cache.valueCache[layer].address(),
+                        numTokens, numHeads, numKvHeads, headSize, hidden, eps);
+            } else { // q/k norm (Qwen3) needs a whole head before RoPE: its own kernel
+                // 3 + 3a. normed = RMSNorm(hidden); q, k, v = normed · [Wq; Wk; Wv]ᵀ   qkv: [numTokens, qSize + 2 * kvSize] fp32
+                gemv.normLinear(ws.qkv.address(), ws.hidden.address(), w.inputLayernorm().address(), 0, w.qkv().address(),
+                        numTokens, qkvWidth, hidden, eps);
+                // 3b–3d. bias, q/k norm, RoPE; K and V into their cache slots.   query: [numTokens, numHeads, headSize]
+                rotaryKvCache.forward(ws.qkv.address(), addr(w.qkvBias()), addr(w.qNorm()), addr(w.kNorm()), invFreq.address(),
+                        b.positions(), b.slotMapping(), ws.query.address(), cache.keyCache[layer].address(), cache.valueCache[layer].address(),
+                        numTokens, numHeads, numKvHeads, headSize, eps);
+            }
+            // 3e. Paged attention.   attnOut: [numTokens, numHeads, headSize] bf16
+            attention(b, ws, cache, layer);
+            // 3f + 4. hidden += attnOut · Woᵀ
+            gemv.linearAdd(ws.hidden.address(), ws.attnOut.address(), w.oProj().address(), numTokens, hidden, config.qSize());
+            // 4 + 4a + 4b. normed = RMSNorm(hidden); act = silu(normed · Wgᵀ) * (normed · Wuᵀ)   act: [numTokens, intermediateSize] bf16
+            gemv.normSiluMul(ws.act.address(), ws.hidden.address(), w.postAttentionLayernorm().address(), w.gateUp().address(),
+                    numTokens, inter, hidden, eps);
+            // 4c + next layer's 3. hidden += act · Wdᵀ
+            gemv.linearAdd(ws.hidden.address(), ws.act.address(), w.downProj().address(), numTokens, hidden, inter);
+        }
+        if (numLogits == 0) return;
+        // 5. Final RMSNorm of the rows that will be sampled, once (inside lm_head's ~19k blocks it would be
+        //    recomputed by every warp, more L1/L2 traffic than the weights).   logitRows: [numLogits, hiddenSize] bf16
+        rmsNorm.forward(ws.hidden.address(), 0, weights.norm().address(), ws.logitRows.address(), b.logitsIndices(), numLogits, hidden, eps, false);
+        // 6. lm_head.   logits: [numLogits, vocabSize] fp32
+        gemv.linear(ws.logits.address(), ws.logitRows.address(), weights.lmHead().address(), numLogits, vocab, hidden);
+    }
+
+    /** Whether a batch of {@code numTokens} tokens takes {@link #enqueueFused}: few rows, and every linear layer fits the kernels. */
+    boolean usesFusedKernels(int numTokens) {
+        return fusedDecode && Gemv.supports(numTokens, config.hiddenSize()) && Gemv.supports(numTokens, config.qSize())
+                && Gemv.supports(numTokens, config.intermediateSize());
+    }
+
+    /** 3e: the decode kernel for decode steps ({@code b.numKvSplits() > 0}), the one-pass kernel otherwise. */
+    private void attention(DeviceBatch b, CudaWorkspace ws, CudaKvCache cache, int layer) {
+        int numHeads = config.numAttentionHeads(), numKvHeads = config.numKeyValueHeads(), headSize = config.headDim();
+        if (b.numKvSplits() > 0) {
+            pagedAttention.decode(ws.attnOut.address(), ws.attnPartials.address(), ws.query.address(), cache.keyCache[layer].address(),
+                    cache.valueCache[layer].address(), b.seqLens(), b.blockTables(), b.maxNumBlocksPerSeq(),
+                    b.numSeqs(), numHeads, numKvHeads, headSize, cache.blockSize, b.numKvSplits(), attnScale);
+        } else {
+            pagedAttention.forward(ws.attnOut.address(), ws.query.address(), cache.keyCache[layer].address(),
+                    cache.valueCache[layer].address(), b.queryStartLoc(), b.seqLens(), b.blockTables(), b.maxNumBlocksPerSeq(),
+                    b.numTokens(), b.numSeqs(), numHeads, numKvHeads, headSize, cache.blockSize, attnScale);
+        }
+    }
+
+    /**
+     * The split count of a decode step's attention ({@link DeviceBatch#numKvSplits}): 0 (one-pass
+     * kernel) when the decode kernel is switched off, else {@link PagedAttention#numSplits}.
+     */
+    int decodeSplits(int numSeqs, int maxSeqLen) {
+        if (!decodeAttention) return 0;
+        return pagedAttention.numSplits(numSeqs, maxSeqLen, config.numAttentionHeads(), config.numKeyValueHeads());
     }
 
     /** {@code out = x · weightᵀ}, bf16 in, fp32 out: {@link Gemv} for decode-sized batches, cuBLAS otherwise. */

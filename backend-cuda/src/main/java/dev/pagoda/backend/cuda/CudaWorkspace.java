@@ -19,6 +19,7 @@ final class CudaWorkspace {
     final DeviceBuffer act;       // [capacity, intermediateSize] bf16
     final DeviceBuffer logitRows; // [logitCapacity, hiddenSize] bf16
     final DeviceBuffer logits;    // [logitCapacity, vocabSize] fp32
+    final DeviceBuffer attnPartials; // decode attention's splits: [numSeqs, numHeads, numSplits, headDim + 2] fp32, numSeqs * numSplits <= 2 * SMs
 
     CudaWorkspace(CudaContext cuda, ModelConfig c, int capacity, int logitCapacity) {
         this.capacity = capacity;
@@ -34,6 +35,9 @@ final class CudaWorkspace {
         act = cuda.allocate(t * c.intermediateSize() * 2);
         logitRows = cuda.allocate((long) logitCapacity * c.hiddenSize() * 2);
         logits = cuda.allocate((long) logitCapacity * c.vocabSize() * 4);
+        // PagedAttention.numSplits keeps numSeqs * numSplits within two blocks per multiprocessor.
+        int numSms = cuda.attribute(jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT);
+        attnPartials = cuda.allocate(2L * numSms * c.numAttentionHeads() * (c.headDim() + 2) * 4);
     }
 
     /** The bytes the constructor allocates for {@code capacity} tokens (keep in step with it): what a profiling forward adds. */
@@ -45,6 +49,6 @@ final class CudaWorkspace {
     }
 
     void free(CudaContext cuda) {
-        for (DeviceBuffer b : new DeviceBuffer[] {hidden, delta, normed, qkv, query, attnOut, gateUp, act, logitRows, logits}) cuda.free(b);
+        for (DeviceBuffer b : new DeviceBuffer[] {hidden, delta, normed, qkv, query, attnOut, gateUp, act, logitRows, logits, attnPartials}) cuda.free(b);
     }
 }

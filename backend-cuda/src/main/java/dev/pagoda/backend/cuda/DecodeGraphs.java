@@ -18,7 +18,8 @@ import jcuda.driver.CUstreamCaptureMode;
  * costing several µs of host time (measured 6.8 µs per cuLaunchKernel through JCuda), far more than
  * the GPU's own ~0.4 ms for a 0.5B model. A graph replays all of them with one {@code cuGraphLaunch}.
  *
- * <p>As in vLLM, a graph is captured per batch size in {@link #CAPTURE_SIZES}; a decode batch of
+ * <p>As in vLLM, a graph is captured per batch size in {@link #CAPTURE_SIZES} (and per split count
+ * of the decode attention, {@link PagedAttention#numSplits}, which grows with the context); a decode batch of
  * {@code numSeqs} sequences is padded to the next size (padding rows: token 0 at position 0, slot -1
  * so nothing is stored, seqLen 1, block table of zeros; their logits are dropped). Larger batches
  * and anything but pure decode (one new token per sequence) run eagerly.
@@ -38,7 +39,8 @@ final class DecodeGraphs {
 
     private final CudaContext cuda;
     private final CudaForwardPass pass;
-    private final Map<Integer, CUgraphExec> execs = new HashMap<>();
+    private final Map<Integer, CUgraphExec> execs = new HashMap<>();        // key: size * 64 + numKvSplits
+    private final Map<Integer, CUgraphExec> latestForSize = new HashMap<>(); // the graph last launched per size
     private final List<CUgraph> graphs = new ArrayList<>();
     private CudaWorkspace ws;
     private DeviceBuffer ints;
@@ -91,7 +93,12 @@ final class DecodeGraphs {
         cuda.copyToDevice(ints, 0, Pointer.to(packed), packed.length * 4L);
         long t2 = System.nanoTime();
 
-        CUgraphExec exec = execs.computeIfAbsent(size, k -> capture(k, cache));
+        // One graph per (padded size, attention split count): the split count is baked into the graph.
+        int maxSeqLen = 0;
+        for (int s = 0; s < numSeqs; s++) maxSeqLen = Math.max(maxSeqLen, b.seqLens()[s]);
+        int numKvSplits = pass.decodeSplits(size, maxSeqLen);
+        CUgraphExec exec = execs.computeIfAbsent(size * 64 + numKvSplits, k -> capture(size, numKvSplits, cache));
+        latestForSize.put(size, exec);
         cuGraphLaunch(exec, cuda.stream);
         long t3 = System.nanoTime();
         cuda.synchronize();
@@ -118,7 +125,7 @@ final class DecodeGraphs {
 
     /** GPU time of replaying the graph of {@code size} (already captured) {@code repeats} times back to back, ms per replay. */
     double replayMillis(int size, int repeats) {
-        CUgraphExec exec = execs.get(size);
+        CUgraphExec exec = latestForSize.get(size);
         jcuda.driver.CUevent start = new jcuda.driver.CUevent(), stop = new jcuda.driver.CUevent();
         cuEventCreate(start, 0);
         cuEventCreate(stop, 0);
@@ -143,11 +150,11 @@ final class DecodeGraphs {
         throw new IllegalArgumentException(numSeqs + " sequences > " + MAX_BATCH);
     }
 
-    private CUgraphExec capture(int size, CudaKvCache cache) {
+    private CUgraphExec capture(int size, int numKvSplits, CudaKvCache cache) {
         long base = ints.address();
         DeviceBatch d = new DeviceBatch(base + 4L * TOKEN_IDS, base + 4L * POSITIONS, base + 4L * SLOT_MAPPING,
                 base + 4L * QUERY_START_LOC, base + 4L * SEQ_LENS, base + 4L * LOGITS_INDICES, base + 4L * BLOCK_TABLES,
-                blockTableStride, size, size, size);
+                blockTableStride, size, size, size, numKvSplits);
         // Run once eagerly on the graph's own buffers first (the current step is already uploaded, so
         // this computes it; the replay below writes the same K/V again): every kernel and cuBLAS
         // algorithm for these shapes gets loaded outside the capture.
@@ -187,6 +194,7 @@ final class DecodeGraphs {
         for (CUgraphExec e : execs.values()) cuGraphExecDestroy(e);
         for (CUgraph g : graphs) cuGraphDestroy(g);
         execs.clear();
+        latestForSize.clear();
         graphs.clear();
     }
 

@@ -33,7 +33,8 @@
 // so 256 / G positions are in flight at once (32 for headSize 64) rather than one after another:
 // decode is bound by the latency of these loads, not by arithmetic. Each group keeps partial
 // output sums over the positions it visited; they are added up at the end.
-// A split-K decode variant (several blocks per row for long contexts) is the next step.
+// Decode steps (one new token per sequence) take PagedAttentionDecode.cu instead: GQA-shared K/V
+// reads and the context split over several blocks; this kernel is its oracle in the tests.
 #include "Common.cuh"
 
 #define TILE 256      // positions scored per round (shared memory: TILE floats)

@@ -14,16 +14,67 @@ import jcuda.driver.CUfunction;
  * online softmax, several positions in flight at once (a group of headSize / 8 lanes each), so shared memory does not depend on the sequence length (and a CUDA graph can
  * replay the launch for any {@code seqLens}). Decode (queryLen 1) and prefill (queryLen &gt; 1, with
  * or without cached context) are the same kernel.
+ *
+ * <p>{@link #decode} is the decode-only kernel (PagedAttentionDecode.cu): the query heads of a GQA
+ * group share one block's K/V reads, and long contexts are split over several blocks
+ * (flash-decoding) and combined; {@link #numSplits} is the rule. The one-pass kernel is its oracle.
  */
 final class PagedAttention {
     static final int THREADS = 256; // as in PagedAttention.cu
     static final int TILE = 256;    // as in PagedAttention.cu
+    /** Most splits of one sequence's context in the decode kernel, and fewest positions per split. */
+    static final int MAX_SPLITS = 16, MIN_POSITIONS_PER_SPLIT = 256;
     private final CudaContext cuda;
     private final CUfunction pagedAttention;
+    private final CUfunction[] decode = new CUfunction[5]; // [qpb]: paged_attention_decode_q1 … _q4
+    private final CUfunction reduce;
+    private final int numSms;
+
+    /** The most query heads one decode block takes (4, or fewer to trade K/V re-reads from L2 for registers). */
+    final int maxQueryHeadsPerBlock;
+
+    /** Positions per lane group per tile in the decode kernel (4, or 8 for at most 2 query heads per block). */
+    final int unroll;
 
     PagedAttention(CudaContext cuda) {
+        this(cuda, 4, 4);
+    }
+
+    PagedAttention(CudaContext cuda, int maxQueryHeadsPerBlock, int unroll) {
+        if (unroll != 4 && unroll != 8 || unroll == 8 && maxQueryHeadsPerBlock > 2 || maxQueryHeadsPerBlock < 1 || maxQueryHeadsPerBlock > 4) {
+            throw new IllegalArgumentException("decode attention: no kernel for " + maxQueryHeadsPerBlock + " query heads per block at unroll " + unroll);
+        }
         this.cuda = cuda;
+        this.maxQueryHeadsPerBlock = maxQueryHeadsPerBlock;
+        this.unroll = unroll;
         this.pagedAttention = cuda.function(cuda.loadModule("PagedAttention"), "paged_attention");
+        jcuda.driver.CUmodule decodeModule = cuda.loadModule("PagedAttentionDecode");
+        for (int q = 1; q <= maxQueryHeadsPerBlock; q++) {
+            decode[q] = cuda.function(decodeModule, "paged_attention_decode_q" + q + (unroll == 8 ? "_u8" : ""));
+        }
+        this.reduce = cuda.function(decodeModule, "paged_attention_reduce");
+        this.numSms = cuda.attribute(jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT);
+    }
+
+    /** Query heads per block of the decode kernel: the largest divisor of the GQA group size up to {@link #maxQueryHeadsPerBlock}. */
+    int queryHeadsPerBlock(int numHeads, int numKvHeads) {
+        int group = numHeads / numKvHeads;
+        for (int q = maxQueryHeadsPerBlock; q > 1; q--) if (group % q == 0) return q;
+        return 1;
+    }
+
+    /**
+     * How many ranges the decode kernel cuts each context into: 1 while the (sequence, head-group)
+     * blocks alone fill the GPU (two per multiprocessor) or the context is short; otherwise the
+     * power of two that brings the blocks to about two per multiprocessor, with at least
+     * {@value #MIN_POSITIONS_PER_SPLIT} positions per split and at most {@value #MAX_SPLITS}.
+     * Powers of two keep the number of CUDA graphs per batch size small (one per split count).
+     */
+    int numSplits(int numSeqs, int maxSeqLen, int numHeads, int numKvHeads) {
+        int blocks = numSeqs * numKvHeads * (numHeads / numKvHeads / queryHeadsPerBlock(numHeads, numKvHeads));
+        int splits = 1;
+        while (splits < MAX_SPLITS && 2L * splits * blocks <= 2L * numSms && 2L * splits * MIN_POSITIONS_PER_SPLIT <= maxSeqLen) splits *= 2;
+        return splits;
     }
 
     /**
@@ -44,5 +95,42 @@ final class PagedAttention {
         cuda.launch(pagedAttention, numTokens, numHeads, THREADS, (TILE + THREADS * 8) * Float.BYTES,
                 out, query, keyCache, valueCache, queryStartLoc, seqLens, blockTables,
                 maxNumBlocksPerSeq, numSeqs, numHeads, numKvHeads, headSize, blockSize, scale);
+    }
+
+    /**
+     * Decode attention (every sequence has one new token, row s = sequence s), its context cut into
+     * {@code numSplits} ranges (PagedAttentionDecode.cu), then the ranges combined.
+     *
+     * @param out         {@code [numSeqs, numHeads, headSize]} bf16, written
+     * @param partials    {@code [numSeqs, numHeads, numSplits, headSize + 2]} fp32 scratch (unused when numSplits is 1):
+     *                    each split's output, then its softmax maxima and sums, see {@link #partialFloats}
+     * @param query       {@code [numSeqs, numHeads, headSize]} fp32, RoPE applied
+     * @param keyCache    {@code [numBlocks, blockSize, numKvHeads, headSize]} bf16, one layer's
+     * @param valueCache  same layout
+     * @param seqLens     {@code [numSeqs]} int32, this step's token included
+     * @param blockTables {@code [numSeqs, maxNumBlocksPerSeq]} int32, row-major
+     */
+    void decode(long out, long partials, long query, long keyCache, long valueCache, long seqLens, long blockTables,
+                int maxNumBlocksPerSeq, int numSeqs, int numHeads, int numKvHeads, int headSize, int blockSize,
+                int numSplits, float scale) {
+        if (headSize < 8 || headSize > 256 || Integer.bitCount(headSize) != 1) {
+            throw new IllegalArgumentException("CUDA paged attention: head size " + headSize + " is not a power of two from 8 to 256");
+        }
+        if (numSplits < 1 || numSplits > MAX_SPLITS) throw new IllegalArgumentException("numSplits " + numSplits + " not in 1.." + MAX_SPLITS);
+        int qpb = queryHeadsPerBlock(numHeads, numKvHeads);
+        int sharedFloats = 8 * qpb * headSize; // each warp's partial output
+        long tmpOut = partials, maxLogits = tmpOut + 4L * numSeqs * numHeads * numSplits * headSize;
+        long expSums = maxLogits + 4L * numSeqs * numHeads * numSplits;
+        cuda.launch(decode[qpb], numKvHeads * (numHeads / numKvHeads / qpb) * numSplits, numSeqs, THREADS, sharedFloats * Float.BYTES,
+                out, tmpOut, maxLogits, expSums, query, keyCache, valueCache, seqLens, blockTables,
+                maxNumBlocksPerSeq, numHeads, numKvHeads, headSize, blockSize, numSplits, scale);
+        if (numSplits > 1) {
+            cuda.launch(reduce, numHeads, numSeqs, 128, 0, out, tmpOut, maxLogits, expSums, numHeads, headSize, numSplits);
+        }
+    }
+
+    /** fp32 elements of {@link #decode}'s {@code partials}. */
+    static long partialFloats(int numSeqs, int numSplits, int numHeads, int headSize) {
+        return (long) numSeqs * numHeads * numSplits * (headSize + 2);
     }
 }

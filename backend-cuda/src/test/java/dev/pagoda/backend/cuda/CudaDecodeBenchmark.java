@@ -13,59 +13,116 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Single-stream decode speed on a Qwen2.5-0.5B-shaped model with random (dummy) weights, next to
- * the device's copy bandwidth and the resulting HBM bound (weight bytes read per token ÷ bandwidth).
- * Eager launches (no CUDA graphs yet). Run on a GPU host by scripts/gpu/run-on-gpu.sh:
- * {@code java -cp … dev.pagoda.backend.cuda.CudaDecodeBenchmark [decodeSteps]}.
+ * Single-stream decode speed on random-weight (dummy) bf16 models of two shapes, next to the
+ * device's copy bandwidth and the resulting HBM bound (weight bytes read per token ÷ bandwidth):
+ * Qwen2.5-0.5B (the tok/s target) and Llama-3-8B (the % of bandwidth target). Each path of the
+ * backend is timed in the same run, so that the table shows what each change moved:
+ * unfused (cuBLAS + element-wise kernels) vs fused (Gemv.cu) linear layers, one-pass vs decode
+ * attention, eager vs CUDA graphs. Per step: wall clock of {@code forward} (which copies the row's
+ * logits to the host) and the GPU time of one graph replay (CUDA events). Run on a GPU host by
+ * scripts/gpu/run-on-gpu.sh: {@code java -cp … dev.pagoda.backend.cuda.CudaDecodeBenchmark [steps] [qwen] [llama8b]}.
  */
 public final class CudaDecodeBenchmark {
+    // Qwen/Qwen2.5-0.5B's config.json: 24 layers, hidden 896, 14 heads / 2 kv heads of 64, MLP 4864, vocab 151936, tied, q/k/v bias.
+    static final ModelConfig QWEN_05B = new ModelConfig("Qwen2ForCausalLM", "qwen2", 896, 4864, 24, 14, 2, 64, 151936, 32768,
+            1e-6, 1_000_000.0, new RopeScaling.None(), true, true, false, DType.BF16, -1, List.of(151643));
+    // meta-llama/Meta-Llama-3-8B's config.json: 32 layers, hidden 4096, 32 heads / 8 kv heads of 128, MLP 14336, vocab 128256, untied.
+    static final ModelConfig LLAMA3_8B = new ModelConfig("LlamaForCausalLM", "llama", 4096, 14336, 32, 32, 8, 128, 128256, 8192,
+            1e-5, 500_000.0, new RopeScaling.None(), false, false, false, DType.BF16, 128000, List.of(128001));
+
     public static void main(String[] args) {
         int steps = args.length > 0 ? Integer.parseInt(args[0]) : 256;
-        // Qwen/Qwen2.5-0.5B's config.json: 24 layers, hidden 896, 14 heads / 2 kv heads of 64, MLP 4864, vocab 151936, tied, q/k/v bias.
-        ModelConfig config = new ModelConfig("Qwen2ForCausalLM", "qwen2", 896, 4864, 24, 14, 2, 64, 151936, 32768,
-                1e-6, 1_000_000.0, new RopeScaling.None(), true, true, false, DType.BF16, -1, List.of(151643));
-        try (Arena arena = Arena.ofShared(); CudaBackend backend = new CudaBackend(BackendOptions.defaults())) {
-            long t0 = System.nanoTime();
-            ModelWeights weights = DummyWeights.create(config, arena, RandomWeights.DEFAULT);
-            backend.loadModel(config, weights);
-            System.out.printf("device: %s%nmodel: Qwen2.5-0.5B-shaped, dummy bf16 weights, loaded in %.1f s%n",
-                    backend.describeDevice(), (System.nanoTime() - t0) / 1e9);
-            if (args.length > 1 && args[1].equals("eager-only")) { // for a kernel profiler: nothing but eager decode steps
+        List<String> sections = args.length > 1 ? List.of(args).subList(1, args.length) : List.of("qwen", "llama8b");
+        if (sections.contains("eager-only")) { // for a kernel profiler: nothing but eager decode steps of the Qwen shape
+            try (Arena arena = Arena.ofShared(); CudaBackend backend = load(QWEN_05B, arena, "Qwen2.5-0.5B")) {
                 backend.setCudaGraphs(false);
-                backend.setGemv(args.length > 2 && args[2].equals("gemv"));
-                decode(backend, steps, "eager, for the profiler");
-                return;
+                backend.setFusedDecode(!sections.contains("unfused"));
+                decode(backend, steps, 16, "eager, for the profiler");
             }
-            double bandwidth = backend.measureCopyBandwidth(1L << 30, 20);
-            System.out.printf("copy kernel bandwidth: %.0f GB/s (read + write, 1 GiB buffers, median of 20)%n", bandwidth / 1e9);
+            return;
+        }
+        if (sections.contains("qwen")) qwen(steps);
+        if (sections.contains("llama8b")) llama8b(Math.min(steps, 64));
+    }
 
+    static void qwen(int steps) {
+        try (Arena arena = Arena.ofShared(); CudaBackend backend = load(QWEN_05B, arena, "Qwen2.5-0.5B")) {
+            double bandwidth = bandwidth(backend);
             System.out.printf("host cost of one eager cuLaunchKernel through JCuda: %.1f µs (a tiny kernel, 5000 back to back)%n", launchMicros());
-
-            long weightBytes = backend.weightBytesPerToken();
-            double boundMs = weightBytes / bandwidth * 1e3; // a step reads each weight once: bytes ÷ bandwidth (bytes moved per second)
-            System.out.printf("weights read per token: %.1f MB → HBM bound %.3f ms/token (%.0f tok/s)%n", weightBytes / 1e6, boundMs, 1e3 / boundMs);
-            for (boolean gemv : new boolean[] {false, true}) {
-                backend.setGemv(gemv);
-                for (boolean graphs : new boolean[] {false, true}) {
-                    backend.setCudaGraphs(graphs);
-                    double medianMs = decode(backend, steps, (graphs ? "CUDA graphs" : "eager") + ", linear layers by " + (gemv ? "Gemv.cu" : "cuBLAS"));
-                    System.out.printf("  → %.0f%% of the HBM bound%n", 100 * boundMs / medianMs);
-                    if (graphs) System.out.println("  " + backend.graphStepProfile());
-                }
-            }
+            double boundMs = bound(backend, bandwidth);
+            System.out.println("| path | wall ms/token (tok/s) | GPU ms per graph replay (tok/s) | % of HBM bound (GPU) |");
+            System.out.println("| --- | --- | --- | --- |");
+            row(backend, steps, 16, boundMs, "graphs, unfused (cuBLAS + element-wise kernels), one-pass attention", true, false, false);
+            row(backend, steps, 16, boundMs, "graphs, fused Gemv.cu, one-pass attention", true, true, false);
+            row(backend, steps, 16, boundMs, "graphs, fused Gemv.cu, decode attention (default)", true, true, true);
+            row(backend, steps, 16, boundMs, "eager, fused Gemv.cu, decode attention", false, true, true);
+            // A long context: where splitting the attention over the context matters.
+            row(backend, 64, 8000, boundMs, "context 8k: graphs, fused, one-pass attention", true, true, false);
+            row(backend, 64, 8000, boundMs, "context 8k: graphs, fused, decode attention (split by the rule)", true, true, true);
             System.out.println(backend.pathStatistics());
         }
     }
 
-    /** Prefill 16 tokens, then {@code steps} greedy decode steps of one sequence; prints and returns the median ms per step. */
-    static double decode(CudaBackend backend, int steps, String label) {
-        int blockSize = 16, prompt = 16, total = prompt + steps + 8;
+    static void llama8b(int steps) {
+        try (Arena arena = Arena.ofShared(); CudaBackend backend = load(LLAMA3_8B, arena, "Llama-3-8B")) {
+            double bandwidth = bandwidth(backend);
+            double boundMs = bound(backend, bandwidth);
+            System.out.println("| path | wall ms/token (tok/s) | GPU ms per graph replay (tok/s) | % of HBM bound (GPU) |");
+            System.out.println("| --- | --- | --- | --- |");
+            row(backend, steps, 16, boundMs, "8B graphs, unfused (cuBLAS + element-wise kernels), one-pass attention", true, false, false);
+            row(backend, steps, 16, boundMs, "8B graphs, fused Gemv.cu, decode attention (default)", true, true, true);
+            System.out.println(backend.pathStatistics());
+        }
+    }
+
+    static CudaBackend load(ModelConfig config, Arena arena, String name) {
+        CudaBackend backend = new CudaBackend(BackendOptions.defaults());
+        long t0 = System.nanoTime();
+        ModelWeights weights = DummyWeights.create(config, arena, RandomWeights.DEFAULT);
+        long t1 = System.nanoTime();
+        backend.loadModel(config, weights);
+        System.out.printf("%ndevice: %s%nmodel: %s-shaped, dummy bf16 weights: made in %.1f s, uploaded in %.1f s%n",
+                backend.describeDevice(), name, (t1 - t0) / 1e9, (System.nanoTime() - t1) / 1e9);
+        return backend;
+    }
+
+    static double bandwidth(CudaBackend backend) {
+        double bandwidth = backend.measureCopyBandwidth(1L << 30, 20);
+        System.out.printf("copy kernel bandwidth: %.0f GB/s (read + write, 1 GiB buffers, median of 20)%n", bandwidth / 1e9);
+        return bandwidth;
+    }
+
+    static double bound(CudaBackend backend, double bandwidth) {
+        long weightBytes = backend.weightBytesPerToken();
+        double boundMs = weightBytes / bandwidth * 1e3; // a step reads each weight once: bytes ÷ bandwidth
+        System.out.printf("weights read per token: %.1f MB → HBM bound %.3f ms/token (%.0f tok/s)%n", weightBytes / 1e6, boundMs, 1e3 / boundMs);
+        return boundMs;
+    }
+
+    /** One table row: decode with the given paths, wall median and GPU replay time. */
+    static void row(CudaBackend backend, int steps, int prompt, double boundMs, String label, boolean graphs, boolean fused, boolean decodeAttention) {
+        backend.setCudaGraphs(graphs);
+        backend.setFusedDecode(fused);
+        backend.setDecodeAttention(decodeAttention);
+        double wallMs = decode(backend, steps, prompt, label);
+        if (graphs) {
+            System.out.println("  " + backend.graphStepProfile());
+            double gpuMs = backend.graphReplayMillis(1, 50);
+            System.out.printf("| %s | %.3f (%.0f) | %.3f (%.0f) | %.0f%% |%n", label, wallMs, 1e3 / wallMs, gpuMs, 1e3 / gpuMs, 100 * boundMs / gpuMs);
+        } else {
+            System.out.printf("| %s | %.3f (%.0f) | — | — |%n", label, wallMs, 1e3 / wallMs);
+        }
+    }
+
+    /** Prefill {@code prompt} tokens, then {@code steps} greedy decode steps of one sequence; prints and returns the median ms per step. */
+    static double decode(CudaBackend backend, int steps, int prompt, String label) {
+        int blockSize = 16, total = prompt + steps + 8;
         int numBlocks = (total + blockSize - 1) / blockSize;
         backend.allocateKvCache(numBlocks, blockSize);
         int[] table = new int[numBlocks];
         for (int i = 0; i < numBlocks; i++) table[i] = numBlocks - 1 - i;
         int[] ids = new int[prompt];
-        Arrays.fill(ids, 42);
+        for (int i = 0; i < prompt; i++) ids[i] = 42 + i % 1000;
         backend.forward(batch(ids, 0, table, blockSize));
         long[] stepNanos = new long[steps];
         int token = 7;
@@ -78,8 +135,8 @@ public final class CudaDecodeBenchmark {
         long[] sorted = stepNanos.clone();
         Arrays.sort(sorted);
         double medianMs = sorted[steps / 2] / 1e6;
-        System.out.printf("decode (%s): %d steps, median %.3f ms/token = %.0f tok/s (p10 %.3f, p90 %.3f ms; the first step, with any capture, %.1f ms), logits of the row copied to host each step%n",
-                label, steps, medianMs, 1e3 / medianMs, sorted[steps / 10] / 1e6, sorted[steps * 9 / 10] / 1e6, stepNanos[0] / 1e6);
+        System.out.printf("decode (%s): %d steps after %d prompt tokens, median %.3f ms/token = %.0f tok/s (p10 %.3f, p90 %.3f ms; first step %.1f ms)%n",
+                label, steps, prompt, medianMs, 1e3 / medianMs, sorted[steps / 10] / 1e6, sorted[steps * 9 / 10] / 1e6, stepNanos[0] / 1e6);
         return medianMs;
     }
 

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
  * kernel; where it is not, the backend must say its kernels were not built.
  */
 class KernelsBuiltTest {
-    static final String[] KERNELS = {"Embedding", "RmsNorm", "RotaryKvCache", "PagedAttention", "Activation", "CopyBandwidth", "Gemv"};
+    static final String[] KERNELS = {"Embedding", "RmsNorm", "RotaryKvCache", "PagedAttention", "Activation", "CopyBandwidth", "Gemv", "PagedAttentionDecode"};
 
     static boolean nvccOnPath() {
         if ("none".equals(System.getenv("NVCC"))) return false; // compile-kernels.sh was told to build without
