@@ -1,5 +1,6 @@
 package dev.pagoda.conformance.cuda;
 
+import dev.pagoda.backend.cuda.ConformanceBatches;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pagoda.backend.cuda.CudaTolerances;
@@ -56,36 +57,36 @@ class CudaConformanceTest {
         List<String> report = new ArrayList<>(), failures = new ArrayList<>();
         try (BackendPair pair = new BackendPair(modelDir)) {
             for (int blockSize : new int[] {8, 16, 32}) {
-                int[] tokens = Batches.randomTokens(SEQ_LEN, pair.vocabSize(), 6 + blockSize);
-                int[] other = Batches.randomTokens(SEQ_LEN, pair.vocabSize(), 60 + blockSize);
-                List<int[]> tables = Batches.scatteredTables(new int[] {SEQ_LEN, SEQ_LEN, SEQ_LEN}, blockSize, NUM_BLOCKS, blockSize);
-                Batches.Seq a = new Batches.Seq(tokens, tables.get(0)), b = new Batches.Seq(other, tables.get(1));
+                int[] tokens = ConformanceBatches.randomTokens(SEQ_LEN, pair.vocabSize(), 6 + blockSize);
+                int[] other = ConformanceBatches.randomTokens(SEQ_LEN, pair.vocabSize(), 60 + blockSize);
+                List<int[]> tables = ConformanceBatches.scatteredTables(new int[] {SEQ_LEN, SEQ_LEN, SEQ_LEN}, blockSize, NUM_BLOCKS, blockSize);
+                ConformanceBatches.Seq a = new ConformanceBatches.Seq(tokens, tables.get(0)), b = new ConformanceBatches.Seq(other, tables.get(1));
                 String prefix = model + " blockSize " + blockSize + " ";
 
                 Case prefill = new Case(prefix + "prefill", maxRel, maxKl);
                 pair.resetCaches(NUM_BLOCKS, blockSize);
-                prefill.add(pair.forward(Batches.step(blockSize, List.of(a), new int[] {0}, new int[] {SEQ_LEN})), 0, SEQ_LEN);
+                prefill.add(pair.forward(ConformanceBatches.step(blockSize, List.of(a), new int[] {0}, new int[] {SEQ_LEN})), 0, SEQ_LEN);
 
                 // Prefix-cache hit: sequence c has a's tokens in its first full blocks and shares those
                 // blocks, so its first step starts after them and attends to K/V that a's prefill wrote.
                 Case prefixHit = new Case(prefix + "prefix-cache hit", maxRel, maxKl);
                 int shared = SEQ_LEN / 2 / blockSize * blockSize;
-                int[] cTokens = Batches.randomTokens(SEQ_LEN, pair.vocabSize(), 600 + blockSize);
+                int[] cTokens = ConformanceBatches.randomTokens(SEQ_LEN, pair.vocabSize(), 600 + blockSize);
                 System.arraycopy(tokens, 0, cTokens, 0, shared);
                 int[] cTable = tables.get(2).clone();
                 System.arraycopy(a.blockTable(), 0, cTable, 0, shared / blockSize);
-                Batches.Seq c = new Batches.Seq(cTokens, cTable);
-                prefixHit.add(pair.forward(Batches.step(blockSize, List.of(c), new int[] {shared}, new int[] {SEQ_LEN - shared})), 0, 0);
+                ConformanceBatches.Seq c = new ConformanceBatches.Seq(cTokens, cTable);
+                prefixHit.add(pair.forward(ConformanceBatches.step(blockSize, List.of(c), new int[] {shared}, new int[] {SEQ_LEN - shared})), 0, 0);
 
                 Case decode = new Case(prefix + "decode", maxRel, maxKl);
                 pair.resetCaches(NUM_BLOCKS, blockSize);
-                for (int p = 0; p < SEQ_LEN; p++) decode.add(pair.forward(Batches.step(blockSize, List.of(a), new int[] {p}, new int[] {1})), p, 1);
+                for (int p = 0; p < SEQ_LEN; p++) decode.add(pair.forward(ConformanceBatches.step(blockSize, List.of(a), new int[] {p}, new int[] {1})), p, 1);
 
                 Case chunked = new Case(prefix + "chunked prefill (chunks of 9)", maxRel, maxKl);
                 pair.resetCaches(NUM_BLOCKS, blockSize);
                 for (int p = 0; p < SEQ_LEN; p += 9) {
                     int count = Math.min(9, SEQ_LEN - p);
-                    chunked.add(pair.forward(Batches.step(blockSize, List.of(a), new int[] {p}, new int[] {count})), p, count);
+                    chunked.add(pair.forward(ConformanceBatches.step(blockSize, List.of(a), new int[] {p}, new int[] {count})), p, count);
                 }
 
                 // Two sequences per step: a prefill chunk beside decodes, both with cached context.
@@ -95,7 +96,7 @@ class CudaConformanceTest {
                 int[][] schedule = { // {startA, countA, startB, countB}
                         {0, 20, 0, 13}, {20, 1, 13, 11}, {21, 17, 24, 1}, {38, 1, 25, 30}, {39, 31, 55, 15}};
                 for (int[] st : schedule) {
-                    ForwardBatch batch = Batches.step(blockSize, List.of(a, b), new int[] {st[0], st[2]}, new int[] {st[1], st[3]});
+                    ForwardBatch batch = ConformanceBatches.step(blockSize, List.of(a, b), new int[] {st[0], st[2]}, new int[] {st[1], st[3]});
                     mixed.add(pair.forward(batch), st[0], st[1]);
                 }
                 for (Case k : List.of(prefill, prefixHit, decode, chunked, mixed)) {
