@@ -42,6 +42,7 @@ public final class CudaSampler implements DeviceSampler {
     private final CudaContext cuda;
     private final CudaBackend backend; // null: sample() only
     private final CUfunction sampleRows;
+    private long sampledRows;
     private DeviceBuffer logitsBuffer, work, weights, ints, floats, doubles, outInts, outFloats;
 
     CudaSampler(CudaContext cuda, CudaBackend backend) {
@@ -180,6 +181,7 @@ public final class CudaSampler implements DeviceSampler {
         JCudaDriver.cuMemcpyDtoH(Pointer.to(resultFloats), outFloats.pointer(), (long) outFloatCount * Float.BYTES);
 
         int[] tokenIds = Arrays.copyOf(resultInts, numRows);
+        sampledRows += numRows;
         TokenLogprobs[] logprobs = new TokenLogprobs[numRows];
         for (int r = 0; r < numRows; r++) {
             int n = logprobsN[r];
@@ -190,6 +192,11 @@ public final class CudaSampler implements DeviceSampler {
                     Arrays.copyOfRange(resultInts, base, base + top), Arrays.copyOfRange(resultFloats, fbase, fbase + top));
         }
         return new SampledTokens(tokenIds, logprobs);
+    }
+
+    /** Rows sampled so far (how the tests see that the engine took the device path). */
+    public long sampledRows() {
+        return sampledRows;
     }
 
     /** The top-N a row asks for: -1 none, the whole vocabulary for -1 (as the CPU Sampler). */
