@@ -9,7 +9,8 @@
 #   serve.log              the server's log (self-check report, memory plan, requests)
 #   health.txt, models.json, completion.json   the first answers
 #   transcript.txt         every request and its answer (SSE bodies as received), with timings
-# Environment: PORT (8000), PAGODA_JAVA_OPTS (extra JVM flags, e.g. -Dpagoda.cuda.sampling=device).
+# Environment: PORT (8000), DEVICE (cuda; cpu to try the script without a GPU), READY_TIMEOUT (150 s),
+# PAGODA_JAVA_OPTS (extra JVM flags, e.g. -Dpagoda.cuda.sampling=device).
 # Exit status: 0 when the server came up and answered everything with 200; the server's exit
 # status when it refused to start (e.g. the self-check failed).
 #
@@ -28,7 +29,7 @@ cp=""
 for jar in "$here"/lib/*.jar; do cp="$cp${cp:+:}$jar"; done
 # shellcheck disable=SC2086 # PAGODA_JAVA_OPTS is a list of flags
 "$java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED ${PAGODA_JAVA_OPTS:-} -Dpagoda.home="$here/repo" -cp "$cp" \
-  dev.pagoda.cli.Main serve --device cuda --port "$port" --host 127.0.0.1 "$@" > "$out/serve.log" 2>&1 &
+  dev.pagoda.cli.Main serve --device "${DEVICE:-cuda}" --port "$port" --host 127.0.0.1 "$@" > "$out/serve.log" 2>&1 &
 pid=$!
 # Stopped from outside (timeout, Ctrl-C): stop the server too, so that it frees the GPU and the port.
 trap 'kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$jre"; exit 124' TERM INT
