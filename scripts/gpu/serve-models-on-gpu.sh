@@ -33,19 +33,19 @@ for c in backend.cuda.CudaSamplerTest conformance.cuda.CudaEngineSamplingTest co
          conformance.cuda.CudaSelfCheckTest conformance.cuda.CudaGraphDecodeTest conformance.cuda.CudaStories260kGreedyTest; do
   selects+=(--select-class "dev.pagoda.$c")
 done
-timeout "${TESTS_TIMEOUT:-200}" "$java" "${jvm[@]}" -jar "$here/junit/junit-platform-console-standalone.jar" execute \
+timeout "${TESTS_TIMEOUT:-170}" "$java" "${jvm[@]}" -jar "$here/junit/junit-platform-console-standalone.jar" execute \
   --class-path "$cp" "${selects[@]}" --include-tag gpu --details=tree --disable-banner --disable-ansi-colors \
   > "$out/gpu-tests.log" 2>&1 || { echo "GPU tests: status $?" >&2; status=1; }
 tail -15 "$out/gpu-tests.log" >&2
 
 echo "== 2. ./pagoda conformance --device cuda" >&2
-timeout 90 "$java" "${jvm[@]}" -cp "$cp" dev.pagoda.cli.Main conformance --device cuda --report "$out/conformance-cuda.txt" \
+timeout "${CLI_TIMEOUT:-60}" "$java" "${jvm[@]}" -cp "$cp" dev.pagoda.cli.Main conformance --device cuda --report "$out/conformance-cuda.txt" \
   > "$out/conformance-cuda.log" 2>&1 || { echo "conformance: status $?" >&2; status=1; }
 tail -5 "$out/conformance-cuda.log" >&2
 rm -rf "$jre"
 
 echo "== 3. serve stories260K, sampling on the device" >&2
-PORT=8000 READY_TIMEOUT=60 PAGODA_JAVA_OPTS="-Dpagoda.cuda.sampling=device" timeout 110 bash "$here/serve-on-gpu.sh" "$out/stories260k" \
+PORT=8000 READY_TIMEOUT=60 PAGODA_JAVA_OPTS="-Dpagoda.cuda.sampling=device" timeout "${SMALL_TIMEOUT:-90}" bash "$here/serve-on-gpu.sh" "$out/stories260k" \
   || { echo "serve stories260k: status $?" >&2; status=1; }
 
 echo "== 4. serve a random-weight Llama-3-8B-shaped model" >&2
@@ -54,7 +54,7 @@ if [ -f "$here/repo/models/llama3-8b-dummy/config.json" ]; then
   mkdir -p "$model"
   cp "$here/repo/models/llama3-8b-dummy/"*.json "$model/"
   xz -dc "$here/repo/models/llama3-8b-dummy/tokenizer.json.xz" > "$model/tokenizer.json"
-  PORT=8001 READY_TIMEOUT=200 timeout "${BIG_TIMEOUT:-250}" bash "$here/serve-on-gpu.sh" "$out/llama3-8b-dummy" \
+  PORT=8001 READY_TIMEOUT=200 timeout "${BIG_TIMEOUT:-240}" bash "$here/serve-on-gpu.sh" "$out/llama3-8b-dummy" \
     --model "$model" --load-format dummy --max-model-len 4096 || { echo "serve 8B: status $?" >&2; status=1; }
   rm -rf "$(dirname "$model")"
 else
