@@ -78,7 +78,7 @@ final class ConformanceCommand implements Command {
 
         try (LoadedModel loaded = ModelLoader.load(modelDir, format);
              ComputeBackend reference = ComputeBackends.create("cpu", new BackendOptions(threads));
-             ComputeBackend candidate = candidate()) {
+             ComputeBackend candidate = candidate(err)) {
             reference.loadModel(loaded.config(), loaded.weights());
             candidate.loadModel(loaded.config(), loaded.weights());
             boolean cuda = candidate instanceof CudaBackend;
@@ -106,12 +106,13 @@ final class ConformanceCommand implements Command {
     }
 
     /** The backend under test: --device, where auto takes cuda when a GPU (and the kernels) are there. */
-    private ComputeBackend candidate() {
+    private ComputeBackend candidate(PrintStream err) {
         if (device.equals("cpu")) return ComputeBackends.create("cpu", new BackendOptions(threads));
         if (device.equals("cuda")) return ComputeBackends.create("cuda", BackendOptions.defaults());
         try {
             return ComputeBackends.create("cuda", BackendOptions.defaults());
         } catch (RuntimeException | LinkageError e) {
+            err.println("pagoda conformance: no CUDA device (" + e.getMessage() + "); checking the CPU backend");
             return ComputeBackends.create("cpu", new BackendOptions(threads));
         }
     }
