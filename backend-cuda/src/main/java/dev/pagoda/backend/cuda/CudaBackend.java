@@ -17,7 +17,7 @@ import dev.pagoda.engine.model.ModelWeights;
  * <p>Decode steps (one new token per sequence, up to 256 sequences) replay a CUDA graph per padded
  * batch size ({@link DecodeGraphs}); everything else launches eagerly. {@link #deviceMemory}
  * feeds the engine's GpuMemoryPlan; {@link CudaSelfCheck} compares it with the CPU before serving.
- * Sampling on the device is the next step.
+ * {@link #deviceSampler} (opt-in) samples on the GPU with {@link CudaSampler}.
  */
 public final class CudaBackend implements ComputeBackend {
     private final CudaContext cuda;
