@@ -10,6 +10,8 @@
 #   repo/            the test models (Fixtures resolve them under -Dpagoda.repoRoot)
 #   run-on-gpu.sh    the command to run there (see that file)
 #   serve-on-gpu.sh  starts serve --device cuda, queries it, stops it (see that file)
+#   serve-models-on-gpu.sh  GPU conformance/sampling tests, ./pagoda conformance --device cuda, and
+#                    serve-on-gpu.sh on stories260K and a random-weight Llama-3-8B shape (see that file)
 # The whole folder must stay under 64 MiB (what the device machine accepts); this script checks.
 #
 #   scripts/gpu/bundle.sh [OUT_DIR]      (default: target/gpu-bundle)
@@ -43,6 +45,18 @@ cp -r conformance/target/test-classes "$out/test-classes/conformance"
 rm -rf "$out/test-classes/conformance/models" "$out/test-classes/conformance/goldens" # read through repo/ instead
 cp -r models/stories260k "$out/repo/models/"
 cp -r conformance/src/test/resources "$out/repo/conformance/src/test/"
+# A random-weight Llama-3-8B-shaped model for serve-models-on-gpu.sh: Llama 3.1 8B's config.json
+# (engine's test resources) and tokenizer (the fetched fixtures, xz'ed: 9 MB → 2 MB); the weights
+# are drawn on the GPU host (--load-format dummy).
+tok="${PAGODA_FETCHED_FIXTURES:-$HOME/.cache/pagoda-fixtures}/tokenizers/llama3_1"
+if [ -f "$tok/tokenizer.json" ]; then
+  mkdir -p "$out/repo/models/llama3-8b-dummy"
+  cp engine/src/test/resources/dev/pagoda/engine/model/configs/llama3.1-8b-instruct.json "$out/repo/models/llama3-8b-dummy/config.json"
+  cp "$tok/tokenizer_config.json" "$out/repo/models/llama3-8b-dummy/"
+  xz -9 -c "$tok/tokenizer.json" > "$out/repo/models/llama3-8b-dummy/tokenizer.json.xz"
+else
+  echo "bundle: no Llama 3.1 tokenizer in $tok (./pagoda fetch-fixtures): serve-models-on-gpu.sh will skip the 8B model" >&2
+fi
 ./pagoda mvn -q -B -N dependency:copy -Dartifact="org.junit.platform:junit-platform-console-standalone:$junit_platform_version" \
   -DoutputDirectory="$out/junit" >&2
 mv "$out"/junit/junit-platform-console-standalone-*.jar "$out/junit/junit-platform-console-standalone.jar"
@@ -57,8 +71,8 @@ echo "bundle: jlink --add-modules $modules" >&2
 "$java_home/bin/jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages \
   --compress=zip-0 --output "$out/runtime"
 (cd "$out" && XZ_OPT=-9 tar -cJf runtime.tar.xz runtime && rm -rf runtime)
-cp scripts/gpu/run-on-gpu.sh scripts/gpu/serve-on-gpu.sh "$out/"
-chmod +x "$out/run-on-gpu.sh" "$out/serve-on-gpu.sh"
+cp scripts/gpu/run-on-gpu.sh scripts/gpu/serve-on-gpu.sh scripts/gpu/serve-models-on-gpu.sh "$out/"
+chmod +x "$out/run-on-gpu.sh" "$out/serve-on-gpu.sh" "$out/serve-models-on-gpu.sh"
 
 size_kib=$(du -sk "$out" | cut -f1)
 echo "bundle: $out is $((size_kib / 1024)) MiB" >&2

@@ -17,7 +17,7 @@ import dev.pagoda.engine.model.ModelWeights;
  * <p>Decode steps (one new token per sequence, up to 256 sequences) replay a CUDA graph per padded
  * batch size ({@link DecodeGraphs}); everything else launches eagerly. {@link #deviceMemory}
  * feeds the engine's GpuMemoryPlan; {@link CudaSelfCheck} compares it with the CPU before serving.
- * Sampling on the device is the next step.
+ * {@link #deviceSampler} (opt-in) samples on the GPU with {@link CudaSampler}.
  */
 public final class CudaBackend implements ComputeBackend {
     private final CudaContext cuda;
@@ -28,6 +28,8 @@ public final class CudaBackend implements ComputeBackend {
     private DecodeGraphs decodeGraphs;
     private CudaKvCache cache;
     private boolean useCudaGraphs = !"false".equals(System.getProperty("pagoda.cuda.graphs"));
+    private boolean deviceSampling = "device".equals(System.getProperty("pagoda.cuda.sampling"));
+    private CudaSampler sampler;
     private long graphSteps, eagerSteps;
 
     public CudaBackend(BackendOptions options) {
@@ -140,6 +142,32 @@ public final class CudaBackend implements ComputeBackend {
     public String pathStatistics() {
         return "graphs: " + graphSteps + " steps (" + (decodeGraphs == null ? 0 : decodeGraphs.numCaptured())
                 + " batch sizes captured), eager: " + eagerSteps + " steps";
+    }
+
+    /**
+     * Whether the engine samples on the GPU ({@link CudaSampler}); off by default until measured in
+     * serving, on with {@code -Dpagoda.cuda.sampling=device}.
+     */
+    public void setDeviceSampling(boolean enabled) {
+        this.deviceSampling = enabled;
+    }
+
+    @Override
+    public java.util.Optional<dev.pagoda.engine.backend.DeviceSampler> deviceSampler() {
+        return deviceSampling ? java.util.Optional.of(sampler()) : java.util.Optional.empty();
+    }
+
+    /** The GPU sampler of this backend's model (Sampling.cu). */
+    public CudaSampler sampler() {
+        requireModel();
+        cuda.makeCurrent();
+        if (sampler == null) sampler = new CudaSampler(cuda, this);
+        return sampler;
+    }
+
+    int vocabSize() {
+        requireModel();
+        return config.vocabSize();
     }
 
     @Override

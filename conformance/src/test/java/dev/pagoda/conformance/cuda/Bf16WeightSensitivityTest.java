@@ -1,5 +1,6 @@
 package dev.pagoda.conformance.cuda;
 
+import dev.pagoda.backend.cuda.ConformanceBatches;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pagoda.backend.cuda.CudaTolerances;
@@ -51,9 +52,9 @@ class Bf16WeightSensitivityTest {
             rounded.loadModel(model.config(), roundMatrices(model.weights(), arena));
             exact.allocateKvCache(CudaConformanceTest.NUM_BLOCKS, blockSize);
             rounded.allocateKvCache(CudaConformanceTest.NUM_BLOCKS, blockSize);
-            int[] tokens = Batches.randomTokens(seqLen, model.config().vocabSize(), 6 + blockSize);
-            int[] table = Batches.scatteredTables(new int[] {seqLen}, blockSize, CudaConformanceTest.NUM_BLOCKS, blockSize).get(0);
-            ForwardBatch prefill = Batches.step(blockSize, List.of(new Batches.Seq(tokens, table)), new int[] {0}, new int[] {seqLen});
+            int[] tokens = ConformanceBatches.randomTokens(seqLen, model.config().vocabSize(), 6 + blockSize);
+            int[] table = ConformanceBatches.scatteredTables(new int[] {seqLen}, blockSize, CudaConformanceTest.NUM_BLOCKS, blockSize).get(0);
+            ForwardBatch prefill = ConformanceBatches.step(blockSize, List.of(new ConformanceBatches.Seq(tokens, table)), new int[] {0}, new int[] {seqLen});
             Logits a = exact.forward(prefill), b = rounded.forward(prefill);
             double rel = 0, kl = 0;
             int agree = 0;

@@ -1,5 +1,6 @@
 package dev.pagoda.conformance.cuda;
 
+import dev.pagoda.backend.cuda.ConformanceBatches;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -51,21 +52,21 @@ class CudaGraphDecodeTest {
             int vocab = model.config().vocabSize();
             int[] lens = new int[promptLens.length];
             Arrays.fill(lens, maxLen);
-            List<int[]> tables = Batches.scatteredTables(lens, blockSize, numBlocks, 8);
-            List<Batches.Seq> seqs = new ArrayList<>();
-            for (int s = 0; s < promptLens.length; s++) seqs.add(new Batches.Seq(Batches.randomTokens(maxLen, vocab, 100 + s), tables.get(s)));
+            List<int[]> tables = ConformanceBatches.scatteredTables(lens, blockSize, numBlocks, 8);
+            List<ConformanceBatches.Seq> seqs = new ArrayList<>();
+            for (int s = 0; s < promptLens.length; s++) seqs.add(new ConformanceBatches.Seq(ConformanceBatches.randomTokens(maxLen, vocab, 100 + s), tables.get(s)));
 
             // Prefill all five in one (eager) step.
             int[] starts = new int[promptLens.length];
-            compare(all, Batches.step(blockSize, seqs, starts, promptLens), "prefill");
+            compare(all, ConformanceBatches.step(blockSize, seqs, starts, promptLens), "prefill");
             int[] next = promptLens.clone();
             int steps = 0;
             for (int active : new int[] {5, 3, 1}) {
-                List<Batches.Seq> decoding = seqs.subList(0, active);
+                List<ConformanceBatches.Seq> decoding = seqs.subList(0, active);
                 for (int i = 0; i < 6; i++, steps++) {
                     int[] from = Arrays.copyOf(next, active), ones = new int[active];
                     Arrays.fill(ones, 1);
-                    compare(all, Batches.step(blockSize, decoding, from, ones), active + " sequences, step " + i);
+                    compare(all, ConformanceBatches.step(blockSize, decoding, from, ones), active + " sequences, step " + i);
                     for (int s = 0; s < active; s++) next[s]++;
                 }
             }

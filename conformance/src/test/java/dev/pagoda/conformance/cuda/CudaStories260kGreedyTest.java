@@ -1,5 +1,6 @@
 package dev.pagoda.conformance.cuda;
 
+import dev.pagoda.backend.cuda.ConformanceBatches;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import dev.pagoda.engine.backend.ComputeBackend;
@@ -30,7 +31,7 @@ class CudaStories260kGreedyTest {
         try (BackendPair pair = new BackendPair(Fixtures.stories260k())) {
             int blockSize = 16, total = prompt.length + llama2c.length;
             pair.resetCaches(32, blockSize);
-            int[] table = Batches.scatteredTables(new int[] {total}, blockSize, 32, 260).get(0);
+            int[] table = ConformanceBatches.scatteredTables(new int[] {total}, blockSize, 32, 260).get(0);
             int[] cpu = greedy(pair.cpu, prompt, llama2c.length, blockSize, table);
             int[] cuda = greedy(pair.cuda, prompt, llama2c.length, blockSize, table);
             System.out.println("stories260K greedy on CUDA: " + Arrays.toString(cuda));
@@ -41,9 +42,9 @@ class CudaStories260kGreedyTest {
 
     private static int[] greedy(ComputeBackend backend, int[] prompt, int count, int blockSize, int[] table) {
         int[] tokens = Arrays.copyOf(prompt, prompt.length + count);
-        Batches.Seq seq = new Batches.Seq(tokens, table);
+        ConformanceBatches.Seq seq = new ConformanceBatches.Seq(tokens, table);
         int[] generated = new int[count];
-        ForwardBatch prefill = Batches.step(blockSize, List.of(seq), new int[] {0}, new int[] {prompt.length});
+        ForwardBatch prefill = ConformanceBatches.step(blockSize, List.of(seq), new int[] {0}, new int[] {prompt.length});
         Logits logits = backend.forward(prefill);
         int lastRow = prompt.length - 1;
         for (int i = 0; i < count; i++) {
@@ -51,7 +52,7 @@ class CudaStories260kGreedyTest {
             int position = prompt.length + i;
             tokens[position] = generated[i];
             if (i + 1 < count) {
-                logits = backend.forward(Batches.step(blockSize, List.of(seq), new int[] {position}, new int[] {1}));
+                logits = backend.forward(ConformanceBatches.step(blockSize, List.of(seq), new int[] {position}, new int[] {1}));
                 lastRow = 0;
             }
         }

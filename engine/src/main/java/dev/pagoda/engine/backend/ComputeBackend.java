@@ -49,6 +49,15 @@ public interface ComputeBackend extends AutoCloseable {
         return java.util.Optional.empty();
     }
 
+    /**
+     * Sampling on the device, where the backend offers it (vLLM samples on the GPU): the engine then
+     * gets token ids and logprobs instead of logits for steps whose rows it {@link DeviceSampler#supports
+     * supports}. Empty (the default) means the engine samples the logits on the host.
+     */
+    default java.util.Optional<DeviceSampler> deviceSampler() {
+        return java.util.Optional.empty();
+    }
+
     /** Frees weights copies and the cache. */
     @Override
     void close();

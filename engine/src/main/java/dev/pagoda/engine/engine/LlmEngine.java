@@ -32,9 +32,10 @@ import java.util.Set;
  *
  * <pre>
  *   Scheduler.schedule()          which sequences, how many new tokens each; blocks allocated
- *   ModelRunner.execute()         ScheduledBatch → ForwardBatch → backend.forward → Logits
+ *   ModelRunner.executeAndSample()  ScheduledBatch → ForwardBatch → backend.forward → Logits
+ *                                 → Sampler.sample(): one token per sequence that reached its end
+ *                                 (or, with a backend's DeviceSampler, forward and sampling on the device)
  *   Scheduler.updateComputedTokens  the granted tokens are in the cache now
- *   Sampler.sample()              one token per sequence that reached its end
  *   scorePrompts()                prompt logprobs from the prompt rows (prompt_logprobs requests)
  *   Completion.onToken()          append, detokenize, check stop tokens / strings / length
  *   Scheduler.finish()            finished sequences free their blocks
@@ -177,16 +178,13 @@ public final class LlmEngine {
             return StepOutput.idle(outputs);
         }
         long t1 = System.nanoTime();
-        ModelRunner.Output out = modelRunner.execute(batch);
+        ModelRunner.SampledStep sampledStep = modelRunner.executeAndSample(batch, sampler); // on the device where the backend can
+        ModelRunner.Output out = sampledStep.output();
         long t2 = System.nanoTime();
         scheduler.updateComputedTokens(batch);
 
-        List<SamplingRow> rows = new ArrayList<>(out.samplingSequences().size());
-        for (ScheduledSequence g : out.samplingSequences()) {
-            Sequence s = g.sequence();
-            rows.add(new SamplingRow(s.samplingParams(), s.promptTokenIds(), s.outputTokenIds()));
-        }
-        SampledTokens sampled = sampler.sample(out.samplingLogits(), rows);
+        List<SamplingRow> rows = sampledStep.rows();
+        SampledTokens sampled = sampledStep.sampled();
         scorePrompts(out);
 
         Set<Request> changed = new LinkedHashSet<>();

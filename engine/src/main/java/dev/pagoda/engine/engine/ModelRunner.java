@@ -1,16 +1,21 @@
 package dev.pagoda.engine.engine;
 
 import dev.pagoda.engine.backend.ComputeBackend;
+import dev.pagoda.engine.backend.DeviceSampler;
 import dev.pagoda.engine.backend.ForwardBatch;
 import dev.pagoda.engine.backend.Logits;
 import dev.pagoda.engine.kvcache.BlockManager;
 import dev.pagoda.engine.kvcache.BlockTable;
+import dev.pagoda.engine.sampling.SampledTokens;
+import dev.pagoda.engine.sampling.Sampler;
+import dev.pagoda.engine.sampling.SamplingRow;
 import dev.pagoda.engine.scheduler.ScheduledBatch;
 import dev.pagoda.engine.scheduler.ScheduledSequence;
 import dev.pagoda.engine.sequence.Sequence;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Turns the scheduler's decision into the backend's input and runs it (vLLM's {@code GPUModelRunner},
@@ -85,6 +90,40 @@ public final class ModelRunner {
     public Output execute(ScheduledBatch batch) {
         Inputs inputs = prepareInputs(batch, blockManager);
         return new Output(backend.forward(inputs.forwardBatch()), inputs.samplingSequences(), inputs.promptLogprobRows());
+    }
+
+    /**
+     * A step's logits (for prompt logprobs; 0 rows when sampled on the device) and its sampled tokens.
+     *
+     * @param output   what {@link #execute} returns
+     * @param rows     {@code [numSampling]} the sampling rows, in logits-row order
+     * @param sampled  one token (and logprobs) per row
+     * @param onDevice whether the backend's {@link DeviceSampler} picked them
+     */
+    public record SampledStep(Output output, List<SamplingRow> rows, SampledTokens sampled, boolean onDevice) {}
+
+    /**
+     * Runs the forward pass of {@code batch} and samples it: on the device when the backend has a
+     * {@link DeviceSampler} that supports the rows and the step has no prompt-logprob rows (those
+     * need the logits on the host), else with {@code sampler} on the host. Both draw with
+     * {@link Sampler#drawUniforms}, so seeded requests get the same tokens either way.
+     */
+    public SampledStep executeAndSample(ScheduledBatch batch, Sampler sampler) {
+        Inputs inputs = prepareInputs(batch, blockManager);
+        List<SamplingRow> rows = new ArrayList<>(inputs.samplingSequences().size());
+        for (ScheduledSequence g : inputs.samplingSequences()) {
+            Sequence s = g.sequence();
+            rows.add(new SamplingRow(s.samplingParams(), s.promptTokenIds(), s.outputTokenIds()));
+        }
+        Optional<DeviceSampler> device = backend.deviceSampler();
+        if (device.isPresent() && !rows.isEmpty() && inputs.promptLogprobRows().isEmpty()
+                && device.get().supports(rows)) {
+            SampledTokens sampled = device.get().forwardAndSample(inputs.forwardBatch(), rows, sampler.drawUniforms(rows), sampler.eosTokenIds());
+            Output out = new Output(new Logits(0, 0, new float[0]), inputs.samplingSequences(), inputs.promptLogprobRows());
+            return new SampledStep(out, rows, sampled, true);
+        }
+        Output out = new Output(backend.forward(inputs.forwardBatch()), inputs.samplingSequences(), inputs.promptLogprobRows());
+        return new SampledStep(out, rows, sampler.sample(out.samplingLogits(), rows), false);
     }
 
     /** Builds the {@link ForwardBatch} of {@code batch}, in its order, and says what each logits row is for. */

@@ -78,18 +78,44 @@ public final class Sampler implements AutoCloseable {
      * @param rows   {@code [numRows]} the sequence behind each logits row, in row order
      */
     public SampledTokens sample(Logits logits, List<SamplingRow> rows) {
-        int numRows = rows.size();
-        if (numRows != logits.numRows()) {
-            throw new IllegalArgumentException("logits have " + logits.numRows() + " rows but " + numRows + " sampling rows were given");
-        }
-        double[] uniforms = new double[numRows]; // [numRows] each row's random number, fixed before any work
-        for (int r = 0; r < numRows; r++) {
+        return sample(logits, rows, drawUniforms(rows));
+    }
+
+    /**
+     * Each row's random number, fixed before any work: seeded rows from {@link CounterRng} (seed,
+     * output position), the others from this sampler's generator in row order; 0 for greedy rows.
+     * A device sampler ({@code DeviceSampler}) draws with these, so a seed means the same on both.
+     *
+     * @return {@code [numRows]} uniforms in [0, 1)
+     */
+    public double[] drawUniforms(List<SamplingRow> rows) {
+        double[] uniforms = new double[rows.size()];
+        for (int r = 0; r < rows.size(); r++) {
             SamplingParams p = rows.get(r).params();
             if (p.greedy()) continue;
             uniforms[r] = p.seed().isPresent()
                     ? CounterRng.uniform(p.seed().getAsLong(), rows.get(r).outputTokenIds().length)
                     : random.nextDouble();
         }
+        return uniforms;
+    }
+
+    /** The model's end-of-sequence ids this sampler masks under min_tokens. */
+    public Set<Integer> eosTokenIds() {
+        return eosTokenIds;
+    }
+
+    /**
+     * Samples one token per row with the given random numbers ({@link #drawUniforms}).
+     *
+     * @param uniforms {@code [numRows]}
+     */
+    public SampledTokens sample(Logits logits, List<SamplingRow> rows, double[] uniforms) {
+        int numRows = rows.size();
+        if (numRows != logits.numRows()) {
+            throw new IllegalArgumentException("logits have " + logits.numRows() + " rows but " + numRows + " sampling rows were given");
+        }
+        if (uniforms.length != numRows) throw new IllegalArgumentException(uniforms.length + " uniforms for " + numRows + " rows");
         int[] tokenIds = new int[numRows];
         TokenLogprobs[] logprobs = new TokenLogprobs[numRows];
         int numThreads = Math.min(workers.length, numRows);

@@ -1,4 +1,4 @@
-package dev.pagoda.conformance.cuda;
+package dev.pagoda.backend.cuda;
 
 import dev.pagoda.engine.backend.ForwardBatch;
 import java.util.ArrayList;
@@ -7,13 +7,14 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * Builds {@link ForwardBatch}es for several sequences at once, as a scheduler would.
+ * Builds {@link ForwardBatch}es for several sequences at once, as a scheduler would: the inputs of
+ * the conformance cases ({@link ConformanceCases}), shared by the tests and {@code ./pagoda conformance}.
  *
  * <p>Worked example (blockSize 4, block table {@code [7, 2]}): position 5 lies in logical block
  * 5 / 4 = 1, which is physical block 2, at offset 5 % 4 = 1, so its K/V go to slot 2 * 4 + 1 = 9.
  */
-final class Batches {
-    private Batches() {}
+public final class ConformanceBatches {
+    private ConformanceBatches() {}
 
     /**
      * One sequence: all its tokens (only those of the step are read) and its block table.
@@ -21,10 +22,10 @@ final class Batches {
      * @param tokens     {@code [seqLen]}
      * @param blockTable {@code [numLogicalBlocks]} physical block ids in logical order
      */
-    record Seq(int[] tokens, int[] blockTable) {}
+    public record Seq(int[] tokens, int[] blockTable) {}
 
     /** Random token ids in {@code [0, vocabSize)}. */
-    static int[] randomTokens(int n, int vocabSize, long seed) {
+    public static int[] randomTokens(int n, int vocabSize, long seed) {
         Random r = new Random(seed);
         int[] ids = new int[n];
         for (int i = 0; i < n; i++) ids[i] = r.nextInt(vocabSize);
@@ -36,7 +37,7 @@ final class Batches {
      * {@code [0, numBlocks)}: neither contiguous nor increasing (the first two are swapped if they
      * happen to be in order), so a kernel that assumes either is caught.
      */
-    static List<int[]> scatteredTables(int[] seqLens, int blockSize, int numBlocks, long seed) {
+    public static List<int[]> scatteredTables(int[] seqLens, int blockSize, int numBlocks, long seed) {
         List<Integer> ids = new ArrayList<>();
         for (int b = 0; b < numBlocks; b++) ids.add(b);
         Collections.shuffle(ids, new Random(seed));
@@ -59,7 +60,7 @@ final class Batches {
      * One step: sequence {@code i} appends {@code tokens[starts[i] ..< starts[i] + counts[i]]} on top
      * of its first {@code starts[i]} tokens, already cached. Logits are asked for at every row.
      */
-    static ForwardBatch step(int blockSize, List<Seq> seqs, int[] starts, int[] counts) {
+    public static ForwardBatch step(int blockSize, List<Seq> seqs, int[] starts, int[] counts) {
         int numSeqs = seqs.size(), numTokens = 0;
         for (int c : counts) numTokens += c;
         int[] tokenIds = new int[numTokens], positions = new int[numTokens], slotMapping = new int[numTokens];
