@@ -49,13 +49,17 @@ public final class OpenAiServer implements AutoCloseable {
         EmbeddingsHandler embeddings = new EmbeddingsHandler(server);
         InfoHandlers info = new InfoHandlers(server);
         ApiKeyCheck keyCheck = config.apiKey() == null ? null : new ApiKeyCheck(config.apiKey());
+        RequestLimits limits = config.limits();
 
         this.app = Javalin.create(c -> {
             c.startup.showJavalinBanner = false;
             c.concurrency.useVirtualThreads = true;
             c.http.compressionStrategy = CompressionStrategy.NONE; // SSE must reach the client chunk by chunk
-            c.http.maxRequestSize = 64L << 20;
+            c.http.maxRequestSize = limits.maxRequestBodyBytes();
+            c.jetty.modifyServer(jetty -> jetty.setErrorHandler(new JsonErrorHandler(mapper, limits.maxRequestHeaderBytes())));
             c.jetty.addConnector((jetty, httpConfig) -> {
+                // Request line + headers past this are a 431 from Jetty's parser (JsonErrorHandler words it).
+                httpConfig.setRequestHeaderSize(limits.maxRequestHeaderBytes());
                 ServerConnector connector = new ServerConnector(jetty, new HttpConnectionFactory(httpConfig));
                 connector.setHost(config.host());
                 connector.setPort(config.port());
@@ -102,7 +106,21 @@ public final class OpenAiServer implements AutoCloseable {
     }
 
     private void error(Context ctx, ApiError e) {
+        // Overloaded, loading, shutting down: a client (or its SDK) may retry, and should wait a moment first.
+        if (e.status() == 503 || e.status() == 429) ctx.header("Retry-After", "1");
         server.json(ctx, e.status(), e.body());
+    }
+
+    /** Paths that answer without the API key, whatever key is set (load balancers and Prometheus). */
+    public static List<String> openPaths() {
+        return OPEN_PATHS;
+    }
+
+    /** Every route Javalin has registered, as {@code METHOD PATH}: what the API-key test walks. */
+    public List<String> registeredRoutes() {
+        return app.unsafe.internalRouter.allHttpHandlers().stream()
+                .filter(e -> e.endpoint.method.isHttpMethod())
+                .map(e -> e.endpoint.method.name() + " " + e.endpoint.path).toList();
     }
 
     /** Binds the port and starts answering (503 for the model's routes until {@link #ready}). */

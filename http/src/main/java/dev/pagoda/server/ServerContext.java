@@ -93,7 +93,11 @@ final class ServerContext {
     /** Counts a generation request in; 503 when shutting down, when the engine is dead, or when too many are in flight. */
     void admit() {
         if (state == State.STOPPING) throw ApiError.unavailable("The server is shutting down.", "server_shutting_down");
-        if (!model().engine().isRunning()) throw ApiError.unavailable("The engine has stopped; the server cannot generate.", "engine_dead");
+        if (!model().engine().isRunning()) {
+            RuntimeException why = model().engine().failure();
+            throw ApiError.unavailable("The engine has stopped" + (why == null ? "" : " (" + why.getMessage() + ")")
+                    + "; the server cannot generate and is waiting to be restarted.", "engine_dead");
+        }
         if (inFlight.incrementAndGet() > config.maxQueuedRequests()) {
             inFlight.decrementAndGet();
             throw ApiError.unavailable("The server is overloaded: " + config.maxQueuedRequests()
@@ -103,6 +107,24 @@ final class ServerContext {
 
     void release() {
         inFlight.decrementAndGet();
+    }
+
+    /**
+     * The request body, read with the {@code --max-request-body-bytes} bound (a 413 past it, whether the
+     * client declared the length or streams a chunked body), parsed as a JSON object.
+     */
+    JsonBody parseBody(Context ctx) {
+        long max = config.limits().maxRequestBodyBytes();
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > max) throw ApiError.tooLarge(declared, max);
+        byte[] bytes;
+        try {
+            bytes = ctx.req().getInputStream().readNBytes((int) Math.min(max + 1, Integer.MAX_VALUE - 8));
+        } catch (IOException e) {
+            throw ApiError.badRequest("The request body could not be read: " + e.getMessage(), null);
+        }
+        if (bytes.length > max) throw ApiError.tooLarge(-1, max);
+        return JsonBody.parse(mapper, bytes);
     }
 
     /** Waits for every prompt's final output and answers with one JSON body. */
