@@ -21,6 +21,7 @@ public final class JsonBody {
     }
 
     public static JsonBody parse(ObjectMapper mapper, byte[] bytes) {
+        if (bytes.length == 0) throw ApiError.badRequest("The request body is empty; send a JSON object.", null);
         JsonNode node;
         try {
             node = mapper.readTree(bytes);

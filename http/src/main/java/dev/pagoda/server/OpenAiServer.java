@@ -56,6 +56,7 @@ public final class OpenAiServer implements AutoCloseable {
             c.concurrency.useVirtualThreads = true;
             c.http.compressionStrategy = CompressionStrategy.NONE; // SSE must reach the client chunk by chunk
             c.http.maxRequestSize = limits.maxRequestBodyBytes();
+            c.http.prefer405over404 = true; // GET on a POST route says so, instead of "not found"
             c.jetty.modifyServer(jetty -> jetty.setErrorHandler(new JsonErrorHandler(mapper, limits.maxRequestHeaderBytes())));
             c.jetty.addConnector((jetty, httpConfig) -> {
                 // Request line + headers past this are a 431 from Jetty's parser (JsonErrorHandler words it).
