@@ -17,6 +17,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import dev.pagoda.engine.model.DType;
+import dev.pagoda.engine.model.ModelConfig;
+import dev.pagoda.engine.model.RandomModelWriter;
+import dev.pagoda.engine.model.RopeScaling;
 import java.time.Duration;
 import java.util.List;
 
@@ -34,6 +40,47 @@ final class LoopbackServer {
     static PagodaServer start(ServerConfig config) throws IOException {
         ServeOptions options = ServeOptions.of(Fixtures.stories260k()).withServedModelNames(List.of("stories260k")).withNumThreads(1);
         return PagodaServer.start(config, options, new PrintStream(OutputStream.nullOutputStream()));
+    }
+
+    /**
+     * A random-weight Llama with stories260K's tokenizer, slow enough per token (6 layers, hidden 384,
+     * context 8192) that a long request is still running when a test disconnects, injects a fault or
+     * sends SIGTERM; ClientDisconnectTest's model.
+     */
+    static Path writeSlowModel(Path dir) throws IOException {
+        ModelConfig slow = new ModelConfig("LlamaForCausalLM", "llama", 384, 1024, 6, 6, 2, 64, 512, 8192, 1e-5, 10000.0,
+                new RopeScaling.None(), true, false, false, DType.F32, 1, List.of(2));
+        RandomModelWriter.write(dir, slow);
+        for (String f : List.of("tokenizer.json", "tokenizer_config.json")) Files.copy(Fixtures.stories260k().resolve(f), dir.resolve(f));
+        return dir;
+    }
+
+    static PagodaServer startSlow(ServerConfig config, Path dir) throws IOException {
+        ServeOptions options = ServeOptions.of(writeSlowModel(dir)).withServedModelNames(List.of("slow")).withNumThreads(1);
+        return PagodaServer.start(config, options, new PrintStream(OutputStream.nullOutputStream()));
+    }
+
+    /** A long request for the slow model: runs for many seconds unless aborted. */
+    static String longRequest(boolean stream) {
+        return "{\"prompt\": \"Once upon a time\", \"max_tokens\": 8000, \"ignore_eos\": true, \"stream\": " + stream + "}";
+    }
+
+    /** Polls /metrics until {@code condition} holds for it (at most 20 s); returns the metrics text. */
+    static String awaitMetrics(HttpClient http, int port, java.util.function.Predicate<String> condition, String what) throws Exception {
+        String m = "";
+        for (long end = System.nanoTime() + 20_000_000_000L; System.nanoTime() < end; Thread.sleep(20)) {
+            m = get(http, port, "/metrics").body();
+            if (condition.test(m)) return m;
+        }
+        throw new AssertionError("timed out waiting for " + what + ":\n" + m);
+    }
+
+    /** Measured durations the tests report (not assert) into target/reliability/timings.md. */
+    static synchronized void recordTiming(String what, double millis) throws IOException {
+        Path out = Path.of("target", "reliability", "timings.md");
+        Files.createDirectories(out.getParent());
+        Files.writeString(out, String.format(java.util.Locale.ROOT, "| %s | %.1f ms |%n", what, millis), java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.APPEND);
     }
 
     static HttpClient client() {
