@@ -26,7 +26,7 @@ public final class JsonBody {
         try {
             node = mapper.readTree(bytes);
         } catch (JacksonException e) {
-            throw ApiError.badRequest("The request body is not valid JSON: " + e.getOriginalMessage(), null);
+            throw ApiError.badRequest("The request body is not valid JSON (send one UTF-8 encoded JSON object): " + e.getOriginalMessage(), null);
         } catch (java.io.IOException e) {
             throw ApiError.badRequest("The request body could not be read: " + e.getMessage(), null);
         }

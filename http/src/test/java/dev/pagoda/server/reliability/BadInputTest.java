@@ -71,8 +71,8 @@ class BadInputTest {
         t.add(Case.post("malformed JSON", C, "{\"prompt\": \"Hi\",", 400, null, "not valid JSON"));
         t.add(Case.post("a JSON array instead of an object", C, "[1, 2]", 400, null, "must be a JSON object"));
         t.add(Case.post("an empty body", C, "", 400, null, "send a JSON object"));
-        t.add(new Case("invalid UTF-8 inside a string", "POST", C, concat("{\"prompt\": \"Hi \"".getBytes(StandardCharsets.UTF_8),
-                new byte[] {(byte) 0xC3, (byte) 0x28, (byte) 0xFF}, "\"}".getBytes(StandardCharsets.UTF_8)), 400, null, "not valid JSON"));
+        t.add(new Case("invalid UTF-8 inside a string", "POST", C, concat("{\"prompt\": \"Hi ".getBytes(StandardCharsets.UTF_8),
+                new byte[] {(byte) 0xC3, (byte) 0x28, (byte) 0xFF}, "\"}".getBytes(StandardCharsets.UTF_8)), 400, null, "UTF-8"));
         t.add(Case.post("JSON nested 20,000 deep", C, "{\"prompt\": " + "[".repeat(20_000) + "]".repeat(20_000) + "}", 400, null, "not valid JSON"));
         t.add(Case.post("NaN literal", C, prompt(", \"temperature\": NaN"), 400, null, "not valid JSON"));
         t.add(Case.post("Infinity literal", C, prompt(", \"top_p\": Infinity"), 400, null, "not valid JSON"));
