@@ -198,8 +198,16 @@ final class ServeCommand implements Command {
         CountDownLatch stopSignal = new CountDownLatch(1);
         StopSignals.install(stopSignal::countDown);
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "pagoda-shutdown"));
-        // The engine thread dying is not survivable in-process (its device state is unknown): /health
-        // already says 503 and in-flight requests got their error; exit non-zero for a supervisor to restart.
+        return awaitStop(server, stopSignal, err);
+    }
+
+    /**
+     * Serves until {@code stopSignal} (then drains and returns 0) or until the engine thread dies.
+     * The latter is not survivable in-process (the engine's, on CUDA the device's, state is unknown):
+     * /health already says 503 and the requests in flight got their error, so the server closes and
+     * returns {@link #ENGINE_DEAD_EXIT_CODE} for a supervisor to restart it.
+     */
+    static int awaitStop(PagodaServer server, CountDownLatch stopSignal, PrintStream err) throws InterruptedException {
         while (!stopSignal.await(200, TimeUnit.MILLISECONDS)) {
             RuntimeException failure = server.engineFailure();
             if (failure != null) {

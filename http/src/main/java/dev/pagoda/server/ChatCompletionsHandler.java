@@ -25,7 +25,26 @@ final class ChatCompletionsHandler {
         this.server = server;
     }
 
+    /** A request read, checked, rendered and tokenized. */
+    private record Prepared(ServingModel model, boolean stream, boolean includeUsage, int priority, int[] prompt, SamplingParams params) {}
+
     void handle(Context ctx) throws Exception {
+        // Parsing, the template and tokenizing are CPU work: off the virtual thread (ServerContext#prepare).
+        Prepared r = server.prepare(() -> prepare(ctx));
+        String id = "chatcmpl-" + Ids.random();
+        long created = System.currentTimeMillis() / 1000;
+        server.admit();
+        try {
+            GenerationRun run = new GenerationRun(r.model().engine(), server.metrics(), id, List.of(r.prompt()), r.params(), r.priority());
+            Responder responder = new Responder(r.model(), id, created, r.prompt(), r.params().n());
+            if (r.stream()) server.streamRun(ctx, run, responder, r.includeUsage());
+            else server.awaitRun(ctx, run, responder::response);
+        } finally {
+            server.release();
+        }
+    }
+
+    private Prepared prepare(Context ctx) {
         ServingModel model = server.model();
         JsonBody body = server.parseBody(ctx);
         model.checkModel(body.string("model", null));
@@ -39,18 +58,7 @@ final class ChatCompletionsHandler {
         int[] prompt = renderPrompt(body, model, server.config().limits());
         SamplingParams params = SamplingRequest.parse(body, SamplingRequest.Endpoint.CHAT, model, server.config().limits());
         SamplingRequest.checkLength(List.of(prompt), params, model.maxModelLen(), "messages");
-
-        String id = "chatcmpl-" + Ids.random();
-        long created = System.currentTimeMillis() / 1000;
-        server.admit();
-        try {
-            GenerationRun run = new GenerationRun(model.engine(), server.metrics(), id, List.of(prompt), params, priority);
-            Responder responder = new Responder(model, id, created, prompt, params.n());
-            if (stream) server.streamRun(ctx, run, responder, includeUsage);
-            else server.awaitRun(ctx, run, responder::response);
-        } finally {
-            server.release();
-        }
+        return new Prepared(model, stream, includeUsage, priority, prompt, params);
     }
 
     /** OpenAI's message roles; any other is a 400 rather than whatever the template makes of it. */

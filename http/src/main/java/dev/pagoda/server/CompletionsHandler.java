@@ -22,7 +22,28 @@ final class CompletionsHandler {
         this.server = server;
     }
 
+    /** A request read, checked and tokenized: everything the generation needs. */
+    private record Prepared(ServingModel model, boolean stream, boolean includeUsage, boolean echo, int priority, List<int[]> prompts,
+                            SamplingParams params, List<String> echoed) {}
+
     void handle(Context ctx) throws Exception {
+        // Parsing and tokenizing are CPU work that can take seconds for a large body: off the virtual thread (ServerContext#prepare).
+        Prepared r = server.prepare(() -> prepare(ctx));
+        String id = "cmpl-" + Ids.random();
+        long created = System.currentTimeMillis() / 1000;
+        server.admit();
+        try {
+            GenerationRun run = new GenerationRun(r.model().engine(), server.metrics(), id, r.prompts(), r.params(), r.priority());
+            Responder responder = new Responder(r.model(), id, created, r.prompts(), r.params().n(), r.echoed(),
+                    r.echo() && r.params().logprobs().isPresent() ? r.params().logprobs().getAsInt() : -1);
+            if (r.stream()) server.streamRun(ctx, run, responder, r.includeUsage());
+            else server.awaitRun(ctx, run, responder::response);
+        } finally {
+            server.release();
+        }
+    }
+
+    private Prepared prepare(Context ctx) {
         ServingModel model = server.model();
         JsonBody body = server.parseBody(ctx);
         model.checkModel(body.string("model", null));
@@ -40,19 +61,7 @@ final class CompletionsHandler {
         SamplingRequest.checkLength(prompts, params, model.maxModelLen(), "prompt");
         List<String> echoed = new ArrayList<>();
         for (int[] p : prompts) echoed.add(echo ? model.tokenizer().decode(p, params.skipSpecialTokens()) : "");
-
-        String id = "cmpl-" + Ids.random();
-        long created = System.currentTimeMillis() / 1000;
-        server.admit();
-        try {
-            GenerationRun run = new GenerationRun(model.engine(), server.metrics(), id, prompts, params, priority);
-            Responder responder = new Responder(model, id, created, prompts, params.n(), echoed,
-                    echo && params.logprobs().isPresent() ? params.logprobs().getAsInt() : -1);
-            if (stream) server.streamRun(ctx, run, responder, includeUsage);
-            else server.awaitRun(ctx, run, responder::response);
-        } finally {
-            server.release();
-        }
+        return new Prepared(model, stream, includeUsage, echo, priority, prompts, params, echoed);
     }
 
     /** vLLM's {@code truncate_prompt_tokens}: keep only the last N tokens of each prompt. */

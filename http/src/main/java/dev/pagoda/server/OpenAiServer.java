@@ -75,11 +75,12 @@ public final class OpenAiServer implements AutoCloseable {
             });
             both(c, "post", "/completions", completions::handle);
             both(c, "post", "/chat/completions", chat::handle);
-            both(c, "post", "/embeddings", embeddings::handle);
+            // Embeddings run the model and tokenize runs the tokenizer and template: CPU work, off the virtual threads.
+            both(c, "post", "/embeddings", offload(embeddings::handle));
             both(c, "get", "/models", info::models);
             both(c, "get", "/models/{id}", info::model);
-            both(c, "post", "/tokenize", info::tokenize);
-            both(c, "post", "/detokenize", info::detokenize);
+            both(c, "post", "/tokenize", offload(info::tokenize));
+            both(c, "post", "/detokenize", offload(info::detokenize));
             c.routes.get("/health", info::health);
             c.routes.get("/ping", info::health);
             c.routes.get("/version", info::version);
@@ -96,6 +97,14 @@ public final class OpenAiServer implements AutoCloseable {
             });
             c.routes.error(405, ctx -> error(ctx, new ApiError(405, "invalid_request_error",
                     "Method not allowed: " + ctx.method() + " " + ctx.path(), null, "method_not_allowed")));
+        });
+    }
+
+    /** The handler, run on the CPU pool ({@link ServerContext#prepare}) while the request's virtual thread waits. */
+    private Handler offload(Handler h) {
+        return ctx -> server.prepare(() -> {
+            h.handle(ctx);
+            return null;
         });
     }
 
@@ -180,5 +189,11 @@ public final class OpenAiServer implements AutoCloseable {
         }
         if (server.inFlight() > 0) LOG.log(System.Logger.Level.WARNING, server.inFlight() + " requests still in flight after the grace period; stopping anyway");
         app.stop();
+        server.close();
+    }
+
+    /** Requests whose parsing and tokenizing is queued or running (see ServerContext#prepare). */
+    public int preparing() {
+        return server.preparing();
     }
 }

@@ -38,9 +38,47 @@ final class ServerContext {
     private volatile ServerMetrics metrics;
     private volatile State state = State.LOADING;
 
+    /**
+     * Platform threads, one per core but one, for a request's CPU work (JSON parsing, the chat template,
+     * tokenizing, embeddings). Virtual threads are not preempted: a request tokenizing megabytes on
+     * its own virtual thread would hold a carrier thread for seconds, and one such request per core
+     * would leave none for /health. Here the OS shares the cores (one is left for the carriers and the
+     * engine thread), and the virtual thread just waits.
+     */
+    private final java.util.concurrent.ExecutorService cpu = java.util.concurrent.Executors.newFixedThreadPool(
+            Math.max(1, Runtime.getRuntime().availableProcessors() - 1), Thread.ofPlatform().daemon().name("pagoda-prepare-", 0).factory());
+    private final AtomicInteger preparing = new AtomicInteger();
+
     ServerContext(ObjectMapper mapper, ServerConfig config) {
         this.mapper = mapper;
         this.config = config;
+    }
+
+    /** Runs a request's CPU work on {@link #cpu} and waits for it; its ApiError (or other failure) is rethrown as it is. */
+    <T> T prepare(java.util.concurrent.Callable<T> work) throws InterruptedException {
+        preparing.incrementAndGet();
+        try {
+            return cpu.submit(work).get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException r) throw r;
+            if (cause instanceof Error err) throw err;
+            throw new IllegalStateException(cause);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            throw ApiError.unavailable("The server is shutting down.", "server_shutting_down");
+        } finally {
+            preparing.decrementAndGet();
+        }
+    }
+
+    /** Requests whose CPU work is queued or running (tests wait on it). */
+    int preparing() {
+        return preparing.get();
+    }
+
+    /** Stops the CPU pool (after the HTTP server has stopped). */
+    void close() {
+        cpu.shutdownNow();
     }
 
     ObjectMapper mapper() { return mapper; }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pagoda.server.PagodaServer;
+import dev.pagoda.server.RequestLimits;
 import dev.pagoda.server.ServerConfig;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -87,6 +88,45 @@ class OverloadAndDisconnectTest {
             assertEquals(200, next.statusCode(), next.body());
         } finally {
             for (Socket s : clients) s.close();
+            server.close();
+        }
+    }
+
+    /**
+     * Tokenizing megabytes of prompt is seconds of CPU. Done on the request's own virtual thread it
+     * would hold a carrier thread all that while (virtual threads are not preempted), and with one
+     * such request per core /health could not run at all. Here more huge prompts than cores
+     * are in preparation, and /health and /metrics must answer before any of them is done.
+     */
+    @Test
+    void hugePromptsDoNotStarveHealth() throws Exception {
+        RequestLimits limits = RequestLimits.DEFAULT.withMaxRequestBodyBytes(8 << 20);
+        PagodaServer server = LoopbackServer.start(ServerConfig.loopback(0).withLimits(limits));
+        try {
+            int port = server.port();
+            HttpClient http = LoopbackServer.client();
+            int heavy = Runtime.getRuntime().availableProcessors() + 1; // more than the carrier threads
+            String huge = "{\"prompt\": \"" + "once upon a time ".repeat((4 << 20) / 17) + "\", \"max_tokens\": 1}";
+            List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> pending = new ArrayList<>();
+            for (int i = 0; i < heavy; i++) {
+                pending.add(http.sendAsync(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/v1/completions"))
+                        .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString(huge)).build(),
+                        HttpResponse.BodyHandlers.ofString()));
+            }
+            for (int i = 0; i < 200 && server.http().preparing() < heavy; i++) Thread.sleep(10);
+            long t0 = System.nanoTime();
+            assertEquals(200, LoopbackServer.get(http, port, "/health").statusCode());
+            assertEquals(200, LoopbackServer.get(http, port, "/metrics").statusCode());
+            double ms = (System.nanoTime() - t0) / 1e6;
+            long done = pending.stream().filter(java.util.concurrent.CompletableFuture::isDone).count();
+            assertEquals(0, done, "/health and /metrics had to wait for " + done + " of the " + heavy + " huge prompts");
+            LoopbackServer.recordTiming("/health + /metrics while " + heavy + " prompts of 4 MB are tokenized", ms);
+            for (var f : pending) {
+                HttpResponse<String> r = f.get(120, java.util.concurrent.TimeUnit.SECONDS);
+                assertEquals(400, r.statusCode(), r.body()); // far beyond the context
+                assertTrue(r.body().contains("maximum context length"), r.body());
+            }
+        } finally {
             server.close();
         }
     }
