@@ -30,6 +30,7 @@ final class ChatCompletionsHandler {
 
     void handle(Context ctx) throws Exception {
         // Parsing, the template and tokenizing are CPU work: off the virtual thread (ServerContext#prepare).
+        server.readBody(ctx); // the network wait, on this virtual thread
         Prepared r = server.prepare(() -> prepare(ctx));
         String id = "chatcmpl-" + Ids.random();
         long created = System.currentTimeMillis() / 1000;

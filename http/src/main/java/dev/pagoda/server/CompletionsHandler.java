@@ -28,6 +28,7 @@ final class CompletionsHandler {
 
     void handle(Context ctx) throws Exception {
         // Parsing and tokenizing are CPU work that can take seconds for a large body: off the virtual thread (ServerContext#prepare).
+        server.readBody(ctx); // the network wait, on this virtual thread
         Prepared r = server.prepare(() -> prepare(ctx));
         String id = "cmpl-" + Ids.random();
         long created = System.currentTimeMillis() / 1000;

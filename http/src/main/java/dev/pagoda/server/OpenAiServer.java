@@ -102,10 +102,13 @@ public final class OpenAiServer implements AutoCloseable {
 
     /** The handler, run on the CPU pool ({@link ServerContext#prepare}) while the request's virtual thread waits. */
     private Handler offload(Handler h) {
-        return ctx -> server.prepare(() -> {
-            h.handle(ctx);
-            return null;
-        });
+        return ctx -> {
+            server.readBody(ctx); // the network wait, on the request's virtual thread
+            server.prepare(() -> {
+                h.handle(ctx);
+                return null;
+            });
+        };
     }
 
     private static void both(io.javalin.config.JavalinConfig c, String method, String path, Handler h) {

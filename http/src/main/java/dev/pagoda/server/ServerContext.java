@@ -147,11 +147,18 @@ final class ServerContext {
         inFlight.decrementAndGet();
     }
 
+    private static final String BODY = "pagoda.body";
+
     /**
-     * The request body, read with the {@code --max-request-body-bytes} bound (a 413 past it, whether the
-     * client declared the length or streams a chunked body), parsed as a JSON object.
+     * Reads the request body, with the {@code --max-request-body-bytes} bound (a 413 past it, whether
+     * the client declared the length or streams a chunked body), and keeps it for {@link #parseBody}.
+     * Called on the request's virtual thread, before {@link #prepare}: a client that sends its body
+     * slowly (or never) then holds only its own virtual thread, not a CPU-pool thread; Jetty's idle
+     * timeout (30 s) ends it.
      */
-    JsonBody parseBody(Context ctx) {
+    byte[] readBody(Context ctx) {
+        byte[] cached = ctx.attribute(BODY);
+        if (cached != null) return cached;
         long max = config.limits().maxRequestBodyBytes();
         long declared = ctx.req().getContentLengthLong();
         if (declared > max) throw ApiError.tooLarge(declared, max);
@@ -162,7 +169,13 @@ final class ServerContext {
             throw ApiError.badRequest("The request body could not be read: " + e.getMessage(), null);
         }
         if (bytes.length > max) throw ApiError.tooLarge(-1, max);
-        return JsonBody.parse(mapper, bytes);
+        ctx.attribute(BODY, bytes);
+        return bytes;
+    }
+
+    /** The body ({@link #readBody}) parsed as a JSON object. */
+    JsonBody parseBody(Context ctx) {
+        return JsonBody.parse(mapper, readBody(ctx));
     }
 
     /** Waits for every prompt's final output and answers with one JSON body. */

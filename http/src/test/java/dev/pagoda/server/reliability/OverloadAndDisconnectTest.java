@@ -131,6 +131,49 @@ class OverloadAndDisconnectTest {
         }
     }
 
+    /**
+     * Clients that send half a body and then wait (slowloris) hold only their own virtual threads:
+     * a normal request is served while they still hang on, and ones that hang up mid-body leave
+     * nothing behind.
+     */
+    @Test
+    void halfSentBodiesBlockNobody() throws Exception {
+        PagodaServer server = LoopbackServer.start(ServerConfig.loopback(0));
+        List<Socket> slow = new ArrayList<>();
+        try {
+            int port = server.port();
+            HttpClient http = LoopbackServer.client();
+            for (int i = 0; i < Runtime.getRuntime().availableProcessors() + 2; i++) {
+                Socket s = new Socket("127.0.0.1", port);
+                s.getOutputStream().write(("POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: 1000\r\n\r\n{\"prompt\": \"Once").getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                slow.add(s);
+            }
+            Thread.sleep(200); // let them reach their handlers
+            LoopbackServer.assertServesNormally(http, port, "half-sent bodies");
+            // The slow ones are still open (had the normal request waited for them, Jetty's idle timeout would have closed them first).
+            for (Socket s : slow) {
+                s.setSoTimeout(50);
+                try {
+                    int b = s.getInputStream().read();
+                    throw new AssertionError("a half-sent request was answered or closed already: " + b);
+                } catch (java.net.SocketTimeoutException stillWaiting) {
+                    // as it should be
+                }
+            }
+            // Now they hang up mid-body: nothing is left preparing or in flight, and the server carries on.
+            for (Socket s : slow) s.close();
+            for (int i = 0; i < 100 && (server.http().preparing() > 0 || server.http().inFlight() > 0); i++) Thread.sleep(20);
+            assertEquals(0, server.http().preparing());
+            assertEquals(0, server.http().inFlight());
+            LoopbackServer.assertServesNormally(http, port, "clients that hung up mid-body");
+        } finally {
+            for (Socket s : slow) s.close();
+            server.close();
+        }
+    }
+
     /** Sends a raw POST /v1/completions and leaves the connection open. */
     private static Socket send(int port, String body) throws Exception {
         Socket s = new Socket("127.0.0.1", port);
