@@ -1,9 +1,16 @@
 package dev.pagoda.server.reliability;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.JsonValue;
+import com.openai.errors.BadRequestException;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.completions.CompletionCreateParams;
 import dev.pagoda.server.PagodaServer;
 import dev.pagoda.server.RequestLimits;
 import dev.pagoda.server.ServerConfig;
@@ -277,6 +284,26 @@ class BadInputTest {
         Path out = Path.of("target", "reliability", "bad-inputs.md");
         Files.createDirectories(out.getParent());
         Files.writeString(out, md.toString());
+    }
+
+    /** The official SDK surfaces the limits' messages: a client sees which flag stopped it. */
+    @Test
+    void theSdkReadsTheLimitErrors() {
+        OpenAIClient client = OpenAIOkHttpClient.builder().baseUrl("http://127.0.0.1:" + port + "/v1").apiKey("unused").maxRetries(0).build();
+        BadRequestException n = assertThrows(BadRequestException.class, () -> client.completions().create(CompletionCreateParams.builder()
+                .model("stories260k").prompt("Hi").maxTokens(2).temperature(1.0).n(1000).build()));
+        assertEquals("n", n.param().orElse(null));
+        assertTrue(n.getMessage().contains("--max-n"), n.getMessage());
+        BadRequestException stops = assertThrows(BadRequestException.class, () -> client.chat().completions().create(
+                ChatCompletionCreateParams.builder().model("stories260k").addUserMessage("Hi").maxCompletionTokens(2)
+                        .stopOfStrings(Collections.nCopies(65, "x")).build()));
+        assertTrue(stops.getMessage().contains("--max-stop-sequences"), stops.getMessage());
+        BadRequestException template = assertThrows(BadRequestException.class, () -> client.chat().completions().create(
+                ChatCompletionCreateParams.builder().model("stories260k").addUserMessage("Hi").maxCompletionTokens(2)
+                        .putAdditionalBodyProperty("chat_template", JsonValue.from("{{ 1 }}")).build()));
+        assertEquals("chat_template", template.param().orElse(null));
+        assertEquals(2, client.chat().completions().create(ChatCompletionCreateParams.builder().model("stories260k").addUserMessage("Hi")
+                .maxCompletionTokens(2).putAdditionalBodyProperty("ignore_eos", JsonValue.from(true)).build()).usage().orElseThrow().completionTokens());
     }
 
     @Test
