@@ -31,7 +31,9 @@ import picocli.CommandLine.Parameters;
  * reference runs before the port serves; it refuses to serve when that fails ({@code --skip-conformance-check}).
  * Without {@code --model} it serves the bundled stories260K; a MODEL that is not a directory but
  * looks like {@code ORG/NAME} is fetched from the Hugging Face hub ({@code --revision}, default main). SIGTERM (or Ctrl-C) drains in-flight
- * requests for up to {@code --shutdown-timeout} seconds, then stops.
+ * requests for up to {@code --shutdown-timeout} seconds, then exits 0; if the engine thread dies it exits 3 for a supervisor
+ * to restart it. Request limits ({@code --max-logprobs}, {@code --max-n}, {@code --max-request-body-bytes}, …,
+ * {@code --trust-request-chat-template}) are in {@link RequestLimits} and docs/reliability.md.
  */
 @CommandLine.Command(name = "serve",
         description = "serve a model over an OpenAI-compatible HTTP API (default: the bundled stories260K on port 8000)")
