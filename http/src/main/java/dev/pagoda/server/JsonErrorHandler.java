@@ -49,15 +49,25 @@ final class JsonErrorHandler extends ErrorHandler {
         }
     }
 
+    /**
+     * Jetty answers a request line it cannot read as HTTP/1.x ("HELLO THERE") with 505, as if it
+     * were HTTP/0.9; that is the client's garbage, not our failure: 400.
+     */
+    private static int status(int code) {
+        return code == HttpStatus.HTTP_VERSION_NOT_SUPPORTED_505 ? HttpStatus.BAD_REQUEST_400 : code;
+    }
+
     @Override
     protected void generateResponse(Request request, Response response, int code, String message, Throwable cause, Callback callback) {
+        int status = status(code);
+        if (status != code) response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-        response.write(true, ByteBuffer.wrap(bytes(code, message)), callback);
+        response.write(true, ByteBuffer.wrap(bytes(status, message)), callback);
     }
 
     @Override
     public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
         fields.put(HttpHeader.CONTENT_TYPE, "application/json");
-        return ByteBuffer.wrap(bytes(status, reason));
+        return ByteBuffer.wrap(bytes(status(status), reason));
     }
 }

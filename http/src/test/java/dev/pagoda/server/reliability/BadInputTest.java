@@ -168,6 +168,8 @@ class BadInputTest {
                 431, "--max-request-header-bytes"));
         t.add(Case.raw("Content-Length of 10 GB", rawRequest("POST", C, "Content-Length: 10000000000", null), 413, "--max-request-body-bytes"));
         t.add(Case.raw("chunked body beyond the body limit", chunked(C, (int) BODY_LIMIT + 4096), 413, "--max-request-body-bytes"));
+        t.add(Case.raw("not HTTP at all", "HELLO THERE\r\n\r\n".getBytes(StandardCharsets.US_ASCII), 400, "malformed"));
+        t.add(Case.raw("a header line without a colon", rawRequest("GET", "/v1/models", "Broken header line", null), 400, "malformed"));
         t.add(Case.raw("unknown route", rawRequest("GET", "/v1/nothing-here", null, null), 404, "Not found"));
         t.add(Case.raw("GET on a POST route", rawRequest("GET", C, null, null), 405, "Method not allowed"));
         return t;
@@ -275,7 +277,7 @@ class BadInputTest {
     private static void writeTable(List<Outcome> outcomes) throws Exception {
         StringBuilder md = new StringBuilder("| bad input | route | status | message (abridged) |\n|---|---|---|---|\n");
         for (Outcome o : outcomes) {
-            String route = o.c().path() == null ? new String(o.c().body(), 0, Math.min(40, o.c().body().length), StandardCharsets.US_ASCII).split(" HTTP")[0]
+            String route = o.c().path() == null ? new String(o.c().body(), 0, Math.min(40, o.c().body().length), StandardCharsets.US_ASCII).split("\r\n")[0].split(" HTTP")[0]
                     : o.c().method() + " " + o.c().path();
             String msg = o.message().length() > 140 ? o.message().substring(0, 140) + "…" : o.message();
             md.append("| ").append(o.c().name()).append(" | `").append(route).append("` | ").append(o.status()).append(" | ")
