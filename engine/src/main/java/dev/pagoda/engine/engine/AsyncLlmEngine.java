@@ -109,6 +109,11 @@ public final class AsyncLlmEngine implements AutoCloseable {
                 }
             }
         } catch (InterruptedException e) {
+            // Nobody interrupts this thread; should someone, the requests must not wait on a dead engine either.
+            failure = new IllegalStateException("the engine thread was interrupted", e);
+            streams.values().forEach(s -> s.fail(failure));
+            streams.clear();
+            failQueued();
             Thread.currentThread().interrupt();
         } catch (RuntimeException | Error e) {
             // Everything in flight ends with the error; nothing is left waiting on a dead thread.
