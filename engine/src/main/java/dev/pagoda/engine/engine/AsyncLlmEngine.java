@@ -110,19 +110,20 @@ public final class AsyncLlmEngine implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             // Nobody interrupts this thread; should someone, the requests must not wait on a dead engine either.
-            failure = new IllegalStateException("the engine thread was interrupted", e);
-            streams.values().forEach(s -> s.fail(failure));
-            streams.clear();
-            failQueued();
+            die(new IllegalStateException("the engine thread was interrupted", e));
             Thread.currentThread().interrupt();
         } catch (RuntimeException | Error e) {
-            // Everything in flight ends with the error; nothing is left waiting on a dead thread.
-            failure = new IllegalStateException("the engine stopped: " + e.getMessage(), e);
-            streams.values().forEach(s -> s.fail(failure));
-            streams.clear();
-            failQueued();
+            die(new IllegalStateException("the engine stopped: " + e.getMessage(), e));
             if (e instanceof Error err) throw err;
         }
+    }
+
+    /** Everything in flight ends with {@code why}; nothing is left waiting on a dead thread. */
+    private void die(RuntimeException why) {
+        failure = why;
+        streams.values().forEach(s -> s.fail(why));
+        streams.clear();
+        failQueued();
     }
 
     private void apply(Command c) {
