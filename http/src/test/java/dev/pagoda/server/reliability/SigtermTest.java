@@ -59,9 +59,9 @@ class SigtermTest {
             }
             assertTrue(port > 0, "the server never said it was ready:\n" + String.join("\n", seen));
 
-            // 300 tokens of the slow model: seconds of work, still running when the signal comes.
+            // 150 tokens of the slow model: seconds of work, still running when the signal comes.
             HttpClient http = LoopbackServer.client();
-            String body = "{\"prompt\": \"Once upon a time\", \"max_tokens\": 300, \"ignore_eos\": true, \"stream\": true}";
+            String body = "{\"prompt\": \"Once upon a time\", \"max_tokens\": 150, \"ignore_eos\": true, \"stream\": true}";
             CompletableFuture<HttpResponse<java.util.stream.Stream<String>>> inFlight = http.sendAsync(HttpRequest.newBuilder(
                     java.net.URI.create("http://127.0.0.1:" + port + "/v1/completions")).header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofLines());
