@@ -5,6 +5,7 @@ import dev.pagoda.engine.model.LoadFormat;
 import dev.pagoda.hub.HubConfig;
 import dev.pagoda.hub.HubDownloader;
 import dev.pagoda.server.PagodaServer;
+import dev.pagoda.server.RequestLimits;
 import dev.pagoda.server.ServeOptions;
 import dev.pagoda.server.ServerConfig;
 import java.io.InputStream;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -29,7 +31,9 @@ import picocli.CommandLine.Parameters;
  * reference runs before the port serves; it refuses to serve when that fails ({@code --skip-conformance-check}).
  * Without {@code --model} it serves the bundled stories260K; a MODEL that is not a directory but
  * looks like {@code ORG/NAME} is fetched from the Hugging Face hub ({@code --revision}, default main). SIGTERM (or Ctrl-C) drains in-flight
- * requests for up to {@code --shutdown-timeout} seconds, then stops.
+ * requests for up to {@code --shutdown-timeout} seconds, then exits 0; if the engine thread dies it exits 3 for a supervisor
+ * to restart it. Request limits ({@code --max-logprobs}, {@code --max-n}, {@code --max-request-body-bytes}, …,
+ * {@code --trust-request-chat-template}) are in {@link RequestLimits} and docs/reliability.md.
  */
 @CommandLine.Command(name = "serve",
         description = "serve a model over an OpenAI-compatible HTTP API (default: the bundled stories260K on port 8000)")
@@ -84,6 +88,37 @@ final class ServeCommand implements Command {
     @Option(names = "--shutdown-timeout", paramLabel = "SECONDS",
             description = "how long SIGTERM waits for in-flight requests (default: ${DEFAULT-VALUE})")
     int shutdownTimeout = 30;
+
+    @Option(names = "--max-request-body-bytes", paramLabel = "BYTES", description = "larger request bodies get 413 (default: ${DEFAULT-VALUE})")
+    long maxRequestBodyBytes = RequestLimits.DEFAULT.maxRequestBodyBytes();
+
+    @Option(names = "--max-request-header-bytes", paramLabel = "BYTES",
+            description = "larger request lines plus headers get 431 (default: ${DEFAULT-VALUE})")
+    int maxRequestHeaderBytes = RequestLimits.DEFAULT.maxRequestHeaderBytes();
+
+    @Option(names = "--max-logprobs", paramLabel = "N",
+            description = "largest logprobs, top_logprobs and prompt_logprobs; -1: the whole vocabulary (default: ${DEFAULT-VALUE})")
+    int maxLogprobs = RequestLimits.DEFAULT.maxLogprobs();
+
+    @Option(names = "--max-n", paramLabel = "N", description = "largest n (completions per prompt) (default: ${DEFAULT-VALUE})")
+    int maxN = RequestLimits.DEFAULT.maxN();
+
+    @Option(names = "--max-stop-sequences", paramLabel = "N", description = "most stop strings, and most stop_token_ids (default: ${DEFAULT-VALUE})")
+    int maxStopSequences = RequestLimits.DEFAULT.maxStopSequences();
+
+    @Option(names = "--max-stop-sequence-chars", paramLabel = "N", description = "longest stop string (default: ${DEFAULT-VALUE})")
+    int maxStopSequenceChars = RequestLimits.DEFAULT.maxStopSequenceChars();
+
+    @Option(names = "--max-logit-bias-entries", paramLabel = "N", description = "most logit_bias entries (default: ${DEFAULT-VALUE})")
+    int maxLogitBiasEntries = RequestLimits.DEFAULT.maxLogitBiasEntries();
+
+    @Option(names = "--max-prompts-per-request", paramLabel = "N",
+            description = "most prompts (or embedding inputs) in one request (default: ${DEFAULT-VALUE})")
+    int maxPrompts = RequestLimits.DEFAULT.maxPrompts();
+
+    @Option(names = "--trust-request-chat-template",
+            description = "let requests bring their own chat_template (refused otherwise; templates are code)")
+    boolean trustRequestChatTemplate;
 
     @Option(names = "--disable-log-stats", description = "no periodic throughput and KV-cache log lines")
     boolean disableLogStats;
@@ -142,7 +177,10 @@ final class ServeCommand implements Command {
 
         ServerConfig config;
         try {
-            config = new ServerConfig(host, port, key, maxQueuedRequests, shutdownTimeout, disableLogStats ? 0 : 10);
+            RequestLimits limits = new RequestLimits(maxRequestBodyBytes, maxRequestHeaderBytes, maxLogprobs, maxN, maxStopSequences,
+                    maxStopSequenceChars, maxStopSequences, maxLogitBiasEntries, maxPrompts, RequestLimits.DEFAULT.maxChatTemplateChars(),
+                    trustRequestChatTemplate);
+            config = new ServerConfig(host, port, key, maxQueuedRequests, shutdownTimeout, disableLogStats ? 0 : 10, limits);
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage());
         }
@@ -156,14 +194,38 @@ final class ServeCommand implements Command {
             throw new CliException("refusing to serve: the CUDA backend's logits do not match the CPU reference (report above); "
                     + "--skip-conformance-check serves anyway");
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            stopped.countDown();
-        }, "pagoda-shutdown"));
-        stopped.await();
+        // SIGTERM and Ctrl-C: stop taking requests, drain for up to --shutdown-timeout, exit 0. (Left to the
+        // JVM, SIGTERM would run the hooks and exit 143, which a supervisor reads as a crash.) The hook
+        // stays for any other way the JVM goes down.
+        CountDownLatch stopSignal = new CountDownLatch(1);
+        StopSignals.install(stopSignal::countDown);
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "pagoda-shutdown"));
+        return awaitStop(server, stopSignal, err);
+    }
+
+    /**
+     * Serves until {@code stopSignal} (then drains and returns 0) or until the engine thread dies.
+     * The latter is not survivable in-process (the engine's, on CUDA the device's, state is unknown):
+     * /health already says 503 and the requests in flight got their error, so the server closes and
+     * returns {@link #ENGINE_DEAD_EXIT_CODE} for a supervisor to restart it.
+     */
+    static int awaitStop(PagodaServer server, CountDownLatch stopSignal, PrintStream err) throws InterruptedException {
+        while (!stopSignal.await(200, TimeUnit.MILLISECONDS)) {
+            RuntimeException failure = server.engineFailure();
+            if (failure != null) {
+                err.println("ERROR [serve] " + failure.getMessage() + "; shutting down so that a supervisor can restart the server (exit code "
+                        + ENGINE_DEAD_EXIT_CODE + ")");
+                server.close();
+                return ENGINE_DEAD_EXIT_CODE;
+            }
+        }
+        err.println("INFO [serve] stop signal received");
+        server.close();
         return 0;
     }
+
+    /** What {@code ./pagoda serve} exits with when its engine thread died (0: stopped by a signal). */
+    static final int ENGINE_DEAD_EXIT_CODE = 3;
 
     private static LoadFormat loadFormat(String value) {
         try {

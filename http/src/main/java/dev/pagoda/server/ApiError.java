@@ -35,6 +35,13 @@ public final class ApiError extends RuntimeException {
         return new ApiError(404, "invalid_request_error", "The model `" + model + "` does not exist.", "model", "model_not_found");
     }
 
+    /** 413: the body is larger than {@code --max-request-body-bytes}. @param declared the Content-Length, or -1 when chunked */
+    public static ApiError tooLarge(long declared, long max) {
+        return new ApiError(413, "invalid_request_error", "The request body " + (declared >= 0 ? "(" + declared + " bytes) " : "")
+                + "is larger than this server accepts (" + max + " bytes, --max-request-body-bytes). Send a smaller request.",
+                null, "request_too_large");
+    }
+
     /** 503: the server cannot take the request now (still loading, shutting down, engine dead, queue full). */
     public static ApiError unavailable(String message, String code) {
         return new ApiError(503, "server_error", message, null, code);

@@ -1,6 +1,8 @@
 package dev.pagoda.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.pagoda.engine.chat.ChatTemplate;
+import dev.pagoda.engine.chat.jinja.RenderLimits;
 import dev.pagoda.engine.engine.CompletionOutput;
 import dev.pagoda.engine.engine.RequestOutput;
 import dev.pagoda.engine.sampling.SamplingParams;
@@ -23,43 +25,54 @@ final class ChatCompletionsHandler {
         this.server = server;
     }
 
-    void handle(Context ctx) throws Exception {
-        ServingModel model = server.model();
-        JsonBody body = JsonBody.parse(server.mapper(), ctx.bodyAsBytes());
-        model.checkModel(body.string("model", null));
-        boolean stream = body.bool("stream", false);
-        JsonBody streamOptions = body.object("stream_options");
-        boolean includeUsage = streamOptions != null && streamOptions.bool("include_usage", false);
-        if (streamOptions != null && !stream) throw ApiError.badRequest("Stream options can only be defined when `stream=True`.", "stream_options");
-        SamplingRequest.checkUnsupported(body);
-        int priority = body.integer("priority") == null ? 0 : body.integer("priority");
-        int[] prompt = renderPrompt(body, model);
-        SamplingParams params = SamplingRequest.parse(body, SamplingRequest.Endpoint.CHAT, model);
-        SamplingRequest.checkLength(List.of(prompt), params, model.maxModelLen(), "messages");
+    /** A request read, checked, rendered and tokenized. */
+    private record Prepared(ServingModel model, boolean stream, boolean includeUsage, int priority, int[] prompt, SamplingParams params) {}
 
+    void handle(Context ctx) throws Exception {
+        // Parsing, the template and tokenizing are CPU work: off the virtual thread (ServerContext#prepare).
+        server.readBody(ctx); // the network wait, on this virtual thread
+        Prepared r = server.prepare(() -> prepare(ctx));
         String id = "chatcmpl-" + Ids.random();
         long created = System.currentTimeMillis() / 1000;
         server.admit();
         try {
-            GenerationRun run = new GenerationRun(model.engine(), server.metrics(), id, List.of(prompt), params, priority);
-            Responder responder = new Responder(model, id, created, prompt, params.n());
-            if (stream) server.streamRun(ctx, run, responder, includeUsage);
+            GenerationRun run = new GenerationRun(r.model().engine(), server.metrics(), id, List.of(r.prompt()), r.params(), r.priority());
+            Responder responder = new Responder(r.model(), id, created, r.prompt(), r.params().n());
+            if (r.stream()) server.streamRun(ctx, run, responder, r.includeUsage());
             else server.awaitRun(ctx, run, responder::response);
         } finally {
             server.release();
         }
     }
 
+    private Prepared prepare(Context ctx) {
+        ServingModel model = server.model();
+        JsonBody body = server.parseBody(ctx);
+        model.checkModel(body.string("model", null));
+        KnownFields.warnUnknown(body, KnownFields.CHAT, "/v1/chat/completions");
+        boolean stream = body.bool("stream", false);
+        JsonBody streamOptions = body.object("stream_options");
+        boolean includeUsage = streamOptions != null && streamOptions.bool("include_usage", false);
+        if (streamOptions != null && !stream) throw ApiError.badRequest("Stream options can only be defined when `stream=True`.", "stream_options");
+        SamplingRequest.checkUnsupported(body);
+        int priority = body.integer("priority") == null ? 0 : body.integer("priority");
+        int[] prompt = renderPrompt(body, model, server.config().limits());
+        SamplingParams params = SamplingRequest.parse(body, SamplingRequest.Endpoint.CHAT, model, server.config().limits());
+        SamplingRequest.checkLength(List.of(prompt), params, model.maxModelLen(), "messages");
+        return new Prepared(model, stream, includeUsage, priority, prompt, params);
+    }
+
+    /** OpenAI's message roles; any other is a 400 rather than whatever the template makes of it. */
+    static final java.util.Set<String> ROLES = java.util.Set.of("system", "developer", "user", "assistant", "tool", "function");
+
     /** The messages through the chat template, tokenized. Also used by /tokenize. */
-    static int[] renderPrompt(JsonBody body, ServingModel model) {
+    static int[] renderPrompt(JsonBody body, ServingModel model, RequestLimits limits) {
         JsonNode messages = body.get("messages");
         if (messages == null) throw ApiError.badRequest("Field 'messages' is required.", "messages");
         if (!messages.isArray() || messages.isEmpty()) throw JsonBody.wrongType("messages", "a non-empty list of messages", messages);
         List<Object> plain = new ArrayList<>();
         for (JsonNode m : messages) plain.add(message(m));
-        if (model.chatTemplate() == null) {
-            throw ApiError.badRequest("This model has no chat template and none was given with --chat-template; use /v1/completions.", "messages");
-        }
+        ChatTemplate template = template(body, model, limits);
         boolean addGenerationPrompt = body.bool("add_generation_prompt", true);
         boolean continueFinal = body.bool("continue_final_message", false);
         if (addGenerationPrompt && continueFinal && body.has("add_generation_prompt")) {
@@ -72,10 +85,13 @@ final class ChatCompletionsHandler {
         else if (kwargs != null) throw JsonBody.wrongType("chat_template_kwargs", "an object", body.get("chat_template_kwargs"));
         String text;
         try {
-            text = model.chatTemplate().render(plain, tools instanceof List<?> l ? l : null, addGenerationPrompt && !continueFinal,
-                    extra, dev.pagoda.engine.chat.jinja.RenderLimits.DEFAULT, java.time.LocalDateTime::now);
+            text = template.render(plain, tools instanceof List<?> l ? l : null, addGenerationPrompt && !continueFinal,
+                    extra, RenderLimits.DEFAULT, java.time.LocalDateTime::now);
         } catch (RuntimeException e) {
             throw ApiError.badRequest("The chat template failed on these messages: " + e.getMessage(), "messages");
+        } catch (StackOverflowError e) {
+            // RenderLimits bounds the depth the interpreter counts; this catches what it does not.
+            throw ApiError.badRequest("The chat template nests too deeply for these messages.", "messages");
         }
         if (continueFinal) {
             // Continue the last (assistant) message: cut whatever the template wrote after its content.
@@ -90,11 +106,48 @@ final class ChatCompletionsHandler {
         return CompletionsHandler.truncate(List.of(ids), body).getFirst();
     }
 
+    /**
+     * The model's template, or the request's {@code chat_template}: templates are code, so a request
+     * may bring one only when the operator said so (vLLM's {@code --trust-request-chat-template}), and
+     * then it is size-bounded and runs under the same {@link RenderLimits} as the model's.
+     */
+    private static ChatTemplate template(JsonBody body, ServingModel model, RequestLimits limits) {
+        String source = body.string("chat_template", null);
+        if (source == null) {
+            if (model.chatTemplate() == null) {
+                throw ApiError.badRequest("This model has no chat template and none was given with --chat-template; use /v1/completions.", "messages");
+            }
+            return model.chatTemplate();
+        }
+        if (!limits.trustRequestChatTemplate()) {
+            throw ApiError.badRequest("Chat template is passed with request, but --trust-request-chat-template is not set. "
+                    + "Refused request with untrusted chat template; drop chat_template or ask the operator to start the server with that flag.",
+                    "chat_template");
+        }
+        if (source.length() > limits.maxChatTemplateChars()) {
+            throw ApiError.badRequest("chat_template may be at most " + limits.maxChatTemplateChars() + " characters, got " + source.length() + ".",
+                    "chat_template");
+        }
+        try {
+            Map<String, String> special = model.chatTemplate() != null ? model.chatTemplate().specialTokens() : Map.of();
+            return ChatTemplate.of(source, special);
+        } catch (RuntimeException e) {
+            throw ApiError.badRequest("chat_template could not be parsed: " + e.getMessage(), "chat_template");
+        } catch (StackOverflowError e) {
+            throw ApiError.badRequest("chat_template nests too deeply to parse.", "chat_template");
+        }
+    }
+
     /** One message as the template sees it; a content list of text parts becomes one string (vLLM's "string" content format). */
     private static Map<String, Object> message(JsonNode m) {
         if (!m.isObject()) throw JsonBody.wrongType("messages", "a list of objects", m);
         JsonNode role = m.get("role");
         if (role == null || !role.isTextual()) throw ApiError.badRequest("Every message needs a string 'role'.", "messages");
+        if (!ROLES.contains(role.textValue())) {
+            String r = role.textValue();
+            throw ApiError.badRequest("Unknown message role '" + (r.length() > 40 ? r.substring(0, 40) + "…" : r) + "'; use one of "
+                    + new java.util.TreeSet<>(ROLES) + ".", "messages");
+        }
         @SuppressWarnings("unchecked")
         Map<String, Object> out = (Map<String, Object>) JsonBody.toPlain(m);
         JsonNode content = m.get("content");

@@ -1,7 +1,6 @@
 package dev.pagoda.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pagoda.engine.engine.CompletionOutput;
 import dev.pagoda.engine.engine.RequestOutput;
 import dev.pagoda.engine.sampling.SamplingParams;
@@ -23,11 +22,33 @@ final class CompletionsHandler {
         this.server = server;
     }
 
+    /** A request read, checked and tokenized: everything the generation needs. */
+    private record Prepared(ServingModel model, boolean stream, boolean includeUsage, boolean echo, int priority, List<int[]> prompts,
+                            SamplingParams params, List<String> echoed) {}
+
     void handle(Context ctx) throws Exception {
+        // Parsing and tokenizing are CPU work that can take seconds for a large body: off the virtual thread (ServerContext#prepare).
+        server.readBody(ctx); // the network wait, on this virtual thread
+        Prepared r = server.prepare(() -> prepare(ctx));
+        String id = "cmpl-" + Ids.random();
+        long created = System.currentTimeMillis() / 1000;
+        server.admit();
+        try {
+            GenerationRun run = new GenerationRun(r.model().engine(), server.metrics(), id, r.prompts(), r.params(), r.priority());
+            Responder responder = new Responder(r.model(), id, created, r.prompts(), r.params().n(), r.echoed(),
+                    r.echo() && r.params().logprobs().isPresent() ? r.params().logprobs().getAsInt() : -1);
+            if (r.stream()) server.streamRun(ctx, run, responder, r.includeUsage());
+            else server.awaitRun(ctx, run, responder::response);
+        } finally {
+            server.release();
+        }
+    }
+
+    private Prepared prepare(Context ctx) {
         ServingModel model = server.model();
-        ObjectMapper mapper = server.mapper();
-        JsonBody body = JsonBody.parse(mapper, ctx.bodyAsBytes());
+        JsonBody body = server.parseBody(ctx);
         model.checkModel(body.string("model", null));
+        KnownFields.warnUnknown(body, KnownFields.COMPLETIONS, "/v1/completions");
         if (body.has("suffix")) throw ApiError.badRequest("suffix is not currently supported", "suffix");
         boolean stream = body.bool("stream", false);
         boolean echo = body.bool("echo", false);
@@ -36,24 +57,12 @@ final class CompletionsHandler {
         if (streamOptions != null && !stream) throw ApiError.badRequest("Stream options can only be defined when `stream=True`.", "stream_options");
         SamplingRequest.checkUnsupported(body);
         int priority = body.integer("priority") == null ? 0 : body.integer("priority");
-        List<int[]> prompts = truncate(prompts(body.get("prompt"), model, body.bool("add_special_tokens", true)), body);
-        SamplingParams params = SamplingRequest.parse(body, SamplingRequest.Endpoint.COMPLETIONS, model);
+        List<int[]> prompts = truncate(prompts(body.get("prompt"), model, body.bool("add_special_tokens", true), server.config().limits()), body);
+        SamplingParams params = SamplingRequest.parse(body, SamplingRequest.Endpoint.COMPLETIONS, model, server.config().limits());
         SamplingRequest.checkLength(prompts, params, model.maxModelLen(), "prompt");
         List<String> echoed = new ArrayList<>();
         for (int[] p : prompts) echoed.add(echo ? model.tokenizer().decode(p, params.skipSpecialTokens()) : "");
-
-        String id = "cmpl-" + Ids.random();
-        long created = System.currentTimeMillis() / 1000;
-        server.admit();
-        try {
-            GenerationRun run = new GenerationRun(model.engine(), server.metrics(), id, prompts, params, priority);
-            Responder responder = new Responder(model, id, created, prompts, params.n(), echoed,
-                    echo && params.logprobs().isPresent() ? params.logprobs().getAsInt() : -1);
-            if (stream) server.streamRun(ctx, run, responder, includeUsage);
-            else server.awaitRun(ctx, run, responder::response);
-        } finally {
-            server.release();
-        }
+        return new Prepared(model, stream, includeUsage, echo, priority, prompts, params, echoed);
     }
 
     /** vLLM's {@code truncate_prompt_tokens}: keep only the last N tokens of each prompt. */
@@ -70,17 +79,21 @@ final class CompletionsHandler {
      * Reads {@code prompt} in any of its four shapes into token id lists; text is tokenized with the
      * tokenizer's special tokens (BOS) when {@code addSpecialTokens}, token ids are taken as they are.
      */
-    static List<int[]> prompts(JsonNode prompt, ServingModel model, boolean addSpecialTokens) {
+    static List<int[]> prompts(JsonNode prompt, ServingModel model, boolean addSpecialTokens, RequestLimits limits) {
         if (prompt == null) throw ApiError.badRequest("Field 'prompt' is required.", "prompt");
+        if (prompt.isArray() && prompt.size() > limits.maxPrompts() && !prompt.get(0).isIntegralNumber()) {
+            throw ApiError.badRequest("At most " + limits.maxPrompts() + " prompts may be sent in one request (the server's --max-prompts-per-request), got "
+                    + prompt.size() + ".", "prompt");
+        }
         List<int[]> out = new ArrayList<>();
         if (prompt.isTextual()) {
-            out.add(model.tokenizer().encode(prompt.textValue(), addSpecialTokens));
+            out.add(encode(model, prompt.textValue(), addSpecialTokens));
         } else if (prompt.isArray() && !prompt.isEmpty()) {
             JsonNode first = prompt.get(0);
             if (first.isTextual()) {
                 for (JsonNode p : prompt) {
                     if (!p.isTextual()) throw ApiError.badRequest("Field 'prompt' mixes strings and other values.", "prompt");
-                    out.add(model.tokenizer().encode(p.textValue(), addSpecialTokens));
+                    out.add(encode(model, p.textValue(), addSpecialTokens));
                 }
             } else if (first.isIntegralNumber()) {
                 out.add(tokenIds(prompt, model));
@@ -96,6 +109,16 @@ final class CompletionsHandler {
             throw JsonBody.wrongType("prompt", "a string, a list of strings, a list of token ids or a list of token id lists", prompt);
         }
         return out;
+    }
+
+    /**
+     * An empty string is refused even though the tokenizer would give it a BOS: a prompt of nothing
+     * is almost always a client bug (an unfilled template variable), and the model's answer to a bare
+     * BOS is noise.
+     */
+    private static int[] encode(ServingModel model, String text, boolean addSpecialTokens) {
+        if (text.isEmpty()) throw ApiError.badRequest("The prompt cannot be an empty string; send at least one character or token id.", "prompt");
+        return model.tokenizer().encode(text, addSpecialTokens);
     }
 
     private static int[] tokenIds(JsonNode list, ServingModel model) {

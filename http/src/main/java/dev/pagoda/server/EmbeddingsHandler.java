@@ -27,8 +27,9 @@ final class EmbeddingsHandler {
 
     void handle(Context ctx) {
         ServingModel model = server.model();
-        JsonBody body = JsonBody.parse(server.mapper(), ctx.bodyAsBytes());
+        JsonBody body = server.parseBody(ctx);
         model.checkModel(body.string("model", null));
+        KnownFields.warnUnknown(body, KnownFields.EMBEDDINGS, "/v1/embeddings");
         String format = body.string("encoding_format", "float");
         if (!format.equals("float") && !format.equals("base64")) {
             throw ApiError.badRequest("encoding_format must be 'float' or 'base64', got '" + format + "'.", "encoding_format");
@@ -40,7 +41,7 @@ final class EmbeddingsHandler {
         }
         JsonNode input = body.get("input");
         if (input == null) throw ApiError.badRequest("Field 'input' is required.", "input");
-        List<int[]> inputs = CompletionsHandler.truncate(CompletionsHandler.prompts(input, model, body.bool("add_special_tokens", true)), body);
+        List<int[]> inputs = CompletionsHandler.truncate(CompletionsHandler.prompts(input, model, body.bool("add_special_tokens", true), server.config().limits()), body);
         for (int[] ids : inputs) {
             if (ids.length == 0) throw ApiError.badRequest("The input cannot be empty.", "input");
             if (ids.length > model.maxModelLen()) {

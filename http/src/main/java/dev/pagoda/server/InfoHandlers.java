@@ -59,11 +59,12 @@ final class InfoHandlers {
     /** vLLM's /tokenize: {@code prompt} (with add_special_tokens, default true) or chat {@code messages}. */
     void tokenize(Context ctx) {
         ServingModel model = server.model();
-        JsonBody body = JsonBody.parse(server.mapper(), ctx.bodyAsBytes());
+        JsonBody body = server.parseBody(ctx);
         model.checkModel(body.string("model", null));
+        KnownFields.warnUnknown(body, KnownFields.TOKENIZE, "/tokenize");
         int[] ids;
         if (body.has("messages")) {
-            ids = ChatCompletionsHandler.renderPrompt(body, model);
+            ids = ChatCompletionsHandler.renderPrompt(body, model, server.config().limits());
         } else {
             String prompt = body.requiredString("prompt");
             ids = model.tokenizer().encode(prompt, body.bool("add_special_tokens", true));
@@ -81,8 +82,9 @@ final class InfoHandlers {
     /** vLLM's /detokenize: {@code tokens} → {@code prompt}. */
     void detokenize(Context ctx) {
         ServingModel model = server.model();
-        JsonBody body = JsonBody.parse(server.mapper(), ctx.bodyAsBytes());
+        JsonBody body = server.parseBody(ctx);
         model.checkModel(body.string("model", null));
+        KnownFields.warnUnknown(body, KnownFields.DETOKENIZE, "/detokenize");
         JsonNode tokens = body.get("tokens");
         if (tokens == null) throw ApiError.badRequest("Field 'tokens' is required.", "tokens");
         if (!tokens.isArray()) throw JsonBody.wrongType("tokens", "a list of token ids", tokens);
@@ -100,7 +102,13 @@ final class InfoHandlers {
     /** 200 with an empty body when ready; 503 while loading, shutting down, or after the engine died. */
     void health(Context ctx) {
         boolean healthy = server.healthy();
-        var details = server.healthDetails();
+        var details = new java.util.HashMap<>(server.healthDetails());
+        // Why it is unhealthy, for whoever looks (a supervisor restarts on the 503 alone).
+        ServingModel m = server.modelOrNull();
+        if (m != null && m.engine().failure() != null) details.put("engine", m.engine().failure().getMessage());
+        else if (server.state() == ServerContext.State.STOPPING) details.put("server", "shutting down");
+        else if (server.state() == ServerContext.State.LOADING) details.put("server", "loading the model");
+        else if (m != null && !m.engine().isRunning()) details.put("engine", "stopped");
         if (details.isEmpty()) ctx.status(healthy ? 200 : 503).result("");
         else server.json(ctx, healthy ? 200 : 503, new Health(healthy ? "ok" : "unavailable", new java.util.TreeMap<>(details)));
     }

@@ -21,11 +21,12 @@ public final class JsonBody {
     }
 
     public static JsonBody parse(ObjectMapper mapper, byte[] bytes) {
+        if (bytes.length == 0) throw ApiError.badRequest("The request body is empty; send a JSON object.", null);
         JsonNode node;
         try {
             node = mapper.readTree(bytes);
         } catch (JacksonException e) {
-            throw ApiError.badRequest("The request body is not valid JSON: " + e.getOriginalMessage(), null);
+            throw ApiError.badRequest("The request body is not valid JSON (send one UTF-8 encoded JSON object): " + e.getOriginalMessage(), null);
         } catch (java.io.IOException e) {
             throw ApiError.badRequest("The request body could not be read: " + e.getMessage(), null);
         }

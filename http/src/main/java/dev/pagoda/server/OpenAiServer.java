@@ -49,13 +49,18 @@ public final class OpenAiServer implements AutoCloseable {
         EmbeddingsHandler embeddings = new EmbeddingsHandler(server);
         InfoHandlers info = new InfoHandlers(server);
         ApiKeyCheck keyCheck = config.apiKey() == null ? null : new ApiKeyCheck(config.apiKey());
+        RequestLimits limits = config.limits();
 
         this.app = Javalin.create(c -> {
             c.startup.showJavalinBanner = false;
             c.concurrency.useVirtualThreads = true;
             c.http.compressionStrategy = CompressionStrategy.NONE; // SSE must reach the client chunk by chunk
-            c.http.maxRequestSize = 64L << 20;
+            c.http.maxRequestSize = limits.maxRequestBodyBytes();
+            c.http.prefer405over404 = true; // GET on a POST route says so, instead of "not found"
+            c.jetty.modifyServer(jetty -> jetty.setErrorHandler(new JsonErrorHandler(mapper, limits.maxRequestHeaderBytes())));
             c.jetty.addConnector((jetty, httpConfig) -> {
+                // Request line + headers past this are a 431 from Jetty's parser (JsonErrorHandler words it).
+                httpConfig.setRequestHeaderSize(limits.maxRequestHeaderBytes());
                 ServerConnector connector = new ServerConnector(jetty, new HttpConnectionFactory(httpConfig));
                 connector.setHost(config.host());
                 connector.setPort(config.port());
@@ -70,11 +75,12 @@ public final class OpenAiServer implements AutoCloseable {
             });
             both(c, "post", "/completions", completions::handle);
             both(c, "post", "/chat/completions", chat::handle);
-            both(c, "post", "/embeddings", embeddings::handle);
+            // Embeddings run the model and tokenize runs the tokenizer and template: CPU work, off the virtual threads.
+            both(c, "post", "/embeddings", offload(embeddings::handle));
             both(c, "get", "/models", info::models);
             both(c, "get", "/models/{id}", info::model);
-            both(c, "post", "/tokenize", info::tokenize);
-            both(c, "post", "/detokenize", info::detokenize);
+            both(c, "post", "/tokenize", offload(info::tokenize));
+            both(c, "post", "/detokenize", offload(info::detokenize));
             c.routes.get("/health", info::health);
             c.routes.get("/ping", info::health);
             c.routes.get("/version", info::version);
@@ -94,6 +100,17 @@ public final class OpenAiServer implements AutoCloseable {
         });
     }
 
+    /** The handler, run on the CPU pool ({@link ServerContext#prepare}) while the request's virtual thread waits. */
+    private Handler offload(Handler h) {
+        return ctx -> {
+            server.readBody(ctx); // the network wait, on the request's virtual thread
+            server.prepare(() -> {
+                h.handle(ctx);
+                return null;
+            });
+        };
+    }
+
     private static void both(io.javalin.config.JavalinConfig c, String method, String path, Handler h) {
         for (String p : List.of("/v1" + path, path)) {
             if (method.equals("get")) c.routes.get(p, h);
@@ -102,7 +119,21 @@ public final class OpenAiServer implements AutoCloseable {
     }
 
     private void error(Context ctx, ApiError e) {
+        // Overloaded, loading, shutting down: a client (or its SDK) may retry, and should wait a moment first.
+        if (e.status() == 503 || e.status() == 429) ctx.header("Retry-After", "1");
         server.json(ctx, e.status(), e.body());
+    }
+
+    /** Paths that answer without the API key, whatever key is set (load balancers and Prometheus). */
+    public static List<String> openPaths() {
+        return OPEN_PATHS;
+    }
+
+    /** Every route Javalin has registered, as {@code METHOD PATH}: what the API-key test walks. */
+    public List<String> registeredRoutes() {
+        return app.unsafe.internalRouter.allHttpHandlers().stream()
+                .filter(e -> e.endpoint.method.isHttpMethod())
+                .map(e -> e.endpoint.method.name() + " " + e.endpoint.path).toList();
     }
 
     /** Binds the port and starts answering (503 for the model's routes until {@link #ready}). */
@@ -161,5 +192,11 @@ public final class OpenAiServer implements AutoCloseable {
         }
         if (server.inFlight() > 0) LOG.log(System.Logger.Level.WARNING, server.inFlight() + " requests still in flight after the grace period; stopping anyway");
         app.stop();
+        server.close();
+    }
+
+    /** Requests whose parsing and tokenizing is queued or running (see ServerContext#prepare). */
+    public int preparing() {
+        return server.preparing();
     }
 }

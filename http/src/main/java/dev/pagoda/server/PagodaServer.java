@@ -163,6 +163,16 @@ public final class PagodaServer implements AutoCloseable {
         return http;
     }
 
+    /** Why the engine thread died, or null while it runs: {@code ./pagoda serve} then exits for a supervisor to restart it. */
+    public RuntimeException engineFailure() {
+        return engine.failure();
+    }
+
+    /** The engine, for fault-injection tests ({@link AsyncLlmEngine#injectFault}). */
+    public AsyncLlmEngine engine() {
+        return engine;
+    }
+
     /** Idempotent: the SIGTERM hook and a caller may both close. */
     @Override
     public void close() {

@@ -38,9 +38,47 @@ final class ServerContext {
     private volatile ServerMetrics metrics;
     private volatile State state = State.LOADING;
 
+    /**
+     * Platform threads, one per core but one, for a request's CPU work (JSON parsing, the chat template,
+     * tokenizing, embeddings). Virtual threads are not preempted: a request tokenizing megabytes on
+     * its own virtual thread would hold a carrier thread for seconds, and one such request per core
+     * would leave none for /health. Here the OS shares the cores (one is left for the carriers and the
+     * engine thread), and the virtual thread just waits.
+     */
+    private final java.util.concurrent.ExecutorService cpu = java.util.concurrent.Executors.newFixedThreadPool(
+            Math.max(1, Runtime.getRuntime().availableProcessors() - 1), Thread.ofPlatform().daemon().name("pagoda-prepare-", 0).factory());
+    private final AtomicInteger preparing = new AtomicInteger();
+
     ServerContext(ObjectMapper mapper, ServerConfig config) {
         this.mapper = mapper;
         this.config = config;
+    }
+
+    /** Runs a request's CPU work on {@link #cpu} and waits for it; its ApiError (or other failure) is rethrown as it is. */
+    <T> T prepare(java.util.concurrent.Callable<T> work) throws InterruptedException {
+        preparing.incrementAndGet();
+        try {
+            return cpu.submit(work).get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException r) throw r;
+            if (cause instanceof Error err) throw err;
+            throw new IllegalStateException(cause);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            throw ApiError.unavailable("The server is shutting down.", "server_shutting_down");
+        } finally {
+            preparing.decrementAndGet();
+        }
+    }
+
+    /** Requests whose CPU work is queued or running (tests wait on it). */
+    int preparing() {
+        return preparing.get();
+    }
+
+    /** Stops the CPU pool (after the HTTP server has stopped). */
+    void close() {
+        cpu.shutdownNow();
     }
 
     ObjectMapper mapper() { return mapper; }
@@ -93,7 +131,11 @@ final class ServerContext {
     /** Counts a generation request in; 503 when shutting down, when the engine is dead, or when too many are in flight. */
     void admit() {
         if (state == State.STOPPING) throw ApiError.unavailable("The server is shutting down.", "server_shutting_down");
-        if (!model().engine().isRunning()) throw ApiError.unavailable("The engine has stopped; the server cannot generate.", "engine_dead");
+        if (!model().engine().isRunning()) {
+            RuntimeException why = model().engine().failure();
+            throw ApiError.unavailable("The engine has stopped" + (why == null ? "" : " (" + why.getMessage() + ")")
+                    + "; the server cannot generate and is waiting to be restarted.", "engine_dead");
+        }
         if (inFlight.incrementAndGet() > config.maxQueuedRequests()) {
             inFlight.decrementAndGet();
             throw ApiError.unavailable("The server is overloaded: " + config.maxQueuedRequests()
@@ -103,6 +145,37 @@ final class ServerContext {
 
     void release() {
         inFlight.decrementAndGet();
+    }
+
+    private static final String BODY = "pagoda.body";
+
+    /**
+     * Reads the request body, with the {@code --max-request-body-bytes} bound (a 413 past it, whether
+     * the client declared the length or streams a chunked body), and keeps it for {@link #parseBody}.
+     * Called on the request's virtual thread, before {@link #prepare}: a client that sends its body
+     * slowly (or never) then holds only its own virtual thread, not a CPU-pool thread; Jetty's idle
+     * timeout (30 s) ends it.
+     */
+    byte[] readBody(Context ctx) {
+        byte[] cached = ctx.attribute(BODY);
+        if (cached != null) return cached;
+        long max = config.limits().maxRequestBodyBytes();
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > max) throw ApiError.tooLarge(declared, max);
+        byte[] bytes;
+        try {
+            bytes = ctx.req().getInputStream().readNBytes((int) Math.min(max + 1, Integer.MAX_VALUE - 8));
+        } catch (IOException e) {
+            throw ApiError.badRequest("The request body could not be read: " + e.getMessage(), null);
+        }
+        if (bytes.length > max) throw ApiError.tooLarge(-1, max);
+        ctx.attribute(BODY, bytes);
+        return bytes;
+    }
+
+    /** The body ({@link #readBody}) parsed as a JSON object. */
+    JsonBody parseBody(Context ctx) {
+        return JsonBody.parse(mapper, readBody(ctx));
     }
 
     /** Waits for every prompt's final output and answers with one JSON body. */

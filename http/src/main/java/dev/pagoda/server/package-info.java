@@ -16,10 +16,15 @@
  *       /health, /metrics ({@link dev.pagoda.server.ServerMetrics}, vLLM's metric names).</li>
  * </ol>
  *
- * <p>Threads: Jetty runs every request on its own virtual thread, which blocks on its request's
- * output stream; the engine runs on one platform thread of its own and is only reached through
+ * <p>Threads: Jetty runs every request on its own virtual thread, which reads the body, then hands
+ * the CPU work (parsing, the chat template, tokenizing) to a small platform pool so that a huge
+ * prompt cannot starve the carriers ({@link dev.pagoda.server.ServerContext}), then blocks on its
+ * request's output stream; the engine runs on one platform thread of its own and is only reached through
  * the {@code AsyncLlmEngine}'s command queue. A client that goes away (a failed write, or the
  * {@link dev.pagoda.server.DisconnectWatch}) aborts its request, which frees its KV blocks at the
  * engine's next step.
+ *
+ * <p>Limits on what a request may ask for: {@link dev.pagoda.server.RequestLimits}; what bad input,
+ * faults, overload and SIGTERM do: {@code docs/reliability.md}.
  */
 package dev.pagoda.server;

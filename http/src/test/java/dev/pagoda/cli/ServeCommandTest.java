@@ -38,6 +38,15 @@ class ServeCommandTest {
     }
 
     @Test
+    void badLimitsAreUsageErrors() {
+        String model = dev.pagoda.engine.testing.Fixtures.stories260k().toString();
+        assertTrue(usageError("--model", model, "--max-n", "0").contains("--max-n must be at least 1"));
+        assertTrue(usageError("--model", model, "--max-logprobs", "-2").contains("--max-logprobs must be -1 (unlimited) or at least 0"));
+        assertTrue(usageError("--model", model, "--max-request-body-bytes", "10").contains("--max-request-body-bytes must be at least 1024"));
+        assertTrue(usageError("--model", model, "--shutdown-timeout", "-1").contains("--shutdown-timeout must be at least 0"));
+    }
+
+    @Test
     void kvCacheMemorySizes() {
         assertEquals(512L << 20, EngineOptions.bytes("512M", 0));
         assertEquals(4L << 30, EngineOptions.bytes("4GiB", 0));

@@ -14,16 +14,20 @@ import java.util.function.Consumer;
  * client went away) frees the request's blocks before the next schedule.
  */
 public final class AsyncLlmEngine implements AutoCloseable {
-    private sealed interface Command permits Add, Abort, Shutdown {}
+    private sealed interface Command permits Add, Abort, Shutdown, Fault {}
     private record Add(RequestStream stream, int[] promptTokenIds, SamplingParams params, int priority) implements Command {}
     private record Abort(String requestId) implements Command {}
     private record Shutdown() implements Command {}
+    private record Fault(RuntimeException failure) implements Command {}
 
     private final LlmEngine engine;
     private final Consumer<LlmEngine> afterStep;
     private final LinkedBlockingQueue<Command> inbox = new LinkedBlockingQueue<>();
     private final Map<String, RequestStream> streams = new HashMap<>(); // engine thread only
     private final Thread thread;
+    /** Why the engine thread stopped, once it has stopped by a failure (set before the queue is drained). */
+    private volatile RuntimeException failure;
+    private volatile boolean closed;
 
     public AsyncLlmEngine(LlmEngine engine) {
         this(engine, e -> {});
@@ -40,7 +44,30 @@ public final class AsyncLlmEngine implements AutoCloseable {
     public RequestStream submit(String requestId, int[] promptTokenIds, SamplingParams params, int priority) {
         RequestStream stream = new RequestStream(requestId);
         inbox.add(new Add(stream, promptTokenIds.clone(), params, priority));
+        // The engine thread may have died (or shut down) after the caller checked isRunning(): then nobody
+        // would ever take this command, and the caller would wait forever. The thread sets `failure`
+        // (or `closed`) before its last drain of the inbox, so one of the two drains sees every Add.
+        if (failure != null || closed) failQueued();
         return stream;
+    }
+
+    /**
+     * A test hook (fault injection): the engine thread throws {@code failure} at its next step
+     * boundary, exactly as if a step had failed. Every in-flight request then ends with an error and
+     * {@link #isRunning()} turns false.
+     */
+    public void injectFault(RuntimeException failure) {
+        inbox.add(new Fault(failure));
+    }
+
+    /** Why the engine thread died, or null while it runs (or after a clean {@link #close}). */
+    public RuntimeException failure() {
+        return failure;
+    }
+
+    private void failQueued() {
+        RuntimeException why = failure != null ? failure : new IllegalStateException("the engine is shut down");
+        for (Command c; (c = inbox.poll()) != null; ) if (c instanceof Add a) a.stream().fail(why);
     }
 
     /** Aborts a request (no-op if unknown or finished); its stream ends with finish reason {@code abort}. */
@@ -58,6 +85,7 @@ public final class AsyncLlmEngine implements AutoCloseable {
     public void close() throws InterruptedException {
         inbox.add(new Shutdown());
         thread.join();
+        failQueued();
     }
 
     private void loop() {
@@ -81,13 +109,21 @@ public final class AsyncLlmEngine implements AutoCloseable {
                 }
             }
         } catch (InterruptedException e) {
+            // Nobody interrupts this thread; should someone, the requests must not wait on a dead engine either.
+            die(new IllegalStateException("the engine thread was interrupted", e));
             Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            RuntimeException failure = new IllegalStateException("the engine stopped: " + e.getMessage(), e);
-            streams.values().forEach(s -> s.fail(failure));
-            streams.clear();
-            for (Command c; (c = inbox.poll()) != null; ) if (c instanceof Add a) a.stream().fail(failure);
+        } catch (RuntimeException | Error e) {
+            die(new IllegalStateException("the engine stopped: " + e.getMessage(), e));
+            if (e instanceof Error err) throw err;
         }
+    }
+
+    /** Everything in flight ends with {@code why}; nothing is left waiting on a dead thread. */
+    private void die(RuntimeException why) {
+        failure = why;
+        streams.values().forEach(s -> s.fail(why));
+        streams.clear();
+        failQueued();
     }
 
     private void apply(Command c) {
@@ -101,11 +137,13 @@ public final class AsyncLlmEngine implements AutoCloseable {
                 }
             }
             case Abort a -> engine.abort(a.requestId());
+            case Fault f -> throw f.failure();
             case Shutdown s -> throw new IllegalStateException("handled by the loop");
         }
     }
 
     private void shutdown() {
+        closed = true;
         for (String id : streams.keySet().toArray(String[]::new)) engine.abort(id);
         for (RequestOutput o : engine.step().outputs()) {
             RequestStream s = streams.remove(o.requestId());
