@@ -86,7 +86,7 @@ final class StepEventRecorder {
                 why.append(s.numPreemptions() > 0 ? "re-admitted after preemption (recomputes its tokens)" : "admitted");
                 if (chunked) why.append(", chunked: only ").append(g.numNewTokens()).append(" of its ").append(uncomputed)
                         .append(" uncomputed tokens fit the ").append(budgetText).append("; the rest follows in later steps");
-                else why.append(": its ").append(g.numNewTokens()).append(" tokens fit the ").append(budgetText)
+                else why.append(": its ").append(g.numNewTokens()).append(g.numNewTokens() == 1 ? " token fits the " : " tokens fit the ").append(budgetText)
                         .append(" and the pool had the blocks");
                 if (hit > 0) why.append("; prefix-cache hit of ").append(hit / blockSize).append(" blocks (").append(hit)
                         .append(" tokens) reused, not recomputed");

@@ -153,6 +153,31 @@ public final class EngineEventJson {
         return out;
     }
 
+    /** {@code request_id#index → block table} from a record's {@code kv_cache.sequences}. */
+    public static Map<String, List<Integer>> blockTables(Map<String, Object> record) {
+        Map<String, Object> cache = object(record.get("kv_cache"), "kv_cache");
+        Map<String, List<Integer>> out = new LinkedHashMap<>();
+        List<?> seqs = list(cache, "sequences", "kv_cache");
+        for (int i = 0; i < seqs.size(); i++) {
+            String where = "kv_cache.sequences[" + i + "]";
+            Map<String, Object> s = object(seqs.get(i), where);
+            List<Integer> table = new ArrayList<>();
+            for (Object o : list(s, "block_table", where)) {
+                if (!(o instanceof Number n)) throw new IllegalArgumentException(where + ".block_table: expected integers, got " + o);
+                table.add(n.intValue());
+            }
+            out.put(string(s, "request_id", where) + "#" + integer(s, "index", where), table);
+        }
+        return out;
+    }
+
+    /** The same map for a live event. */
+    public static Map<String, List<Integer>> blockTables(EngineStepEvent e) {
+        Map<String, List<Integer>> out = new LinkedHashMap<>();
+        for (SequenceBlocks s : e.kvCache().sequences()) out.put(s.requestId() + "#" + s.seqIndex(), s.blockIds());
+        return out;
+    }
+
     private static List<?> list(Map<String, Object> m, String key) {
         return list(m, key, "record");
     }
