@@ -96,6 +96,7 @@ public final class LlmEngine {
     }
 
     public EngineConfig config() { return config; }
+    public ModelConfig modelConfig() { return modelConfig; }
     public KvCacheSizing kvCacheSizing() { return sizing; }
     public int maxModelLen() { return maxModelLen; }
     public Tokenizer tokenizer() { return tokenizer; }

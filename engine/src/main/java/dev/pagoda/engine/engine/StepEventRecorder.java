@@ -153,7 +153,14 @@ final class StepEventRecorder {
         inputs.clear();
         aborted.clear();
         decisions = new ArrayList<>();
-        for (EngineStepListener l : List.copyOf(listeners)) l.onStep(event);
+        for (EngineStepListener l : List.copyOf(listeners)) {
+            try {
+                l.onStep(event);
+            } catch (RuntimeException ex) { // an observer must never stop the engine
+                System.getLogger(LlmEngine.class.getName()).log(System.Logger.Level.WARNING, "a step listener failed; it is removed", ex);
+                listeners.remove(l);
+            }
+        }
     }
 
     /** True when something happened since the last event (an idle step that only aborted, say). */
