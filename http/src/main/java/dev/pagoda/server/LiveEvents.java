@@ -37,7 +37,7 @@ final class LiveEvents implements EngineStepListener {
     private final List<Client> clients = new ArrayList<>(); // guarded by this
     private volatile List<Client> snapshot = List.of();     // what the engine thread iterates
 
-    private static final class Client {
+    static final class Client {
         final ArrayBlockingQueue<EngineStepEvent> queue = new ArrayBlockingQueue<>(CLIENT_BUFFER);
         final AtomicLong dropped = new AtomicLong();
 

@@ -14,6 +14,9 @@
   /** One colour per sequence, far apart for consecutive ids (golden angle). */
   function seqColor(seqId) { return 'hsl(' + Math.round((seqId * 137.508) % 360) + ' 62% 46%)'; }
 
+  /** Server request ids are long (cmpl-<32 hex>-0): keep their start and end. */
+  function shortId(id) { return id.length > 16 ? id.slice(0, 9) + '…' + id.slice(-4) : id; }
+
   function setStatus(text, cls) { const s = $('status'); s.textContent = text; s.className = 'status ' + (cls || ''); }
 
   async function connect() {
@@ -70,7 +73,7 @@
     logStep(ev);
     drawStats(ev);
     const names = new Map();
-    for (const s of ev.kv_cache.sequences) names.set(s.seq_id, s.request_id + '#' + s.index);
+    for (const s of ev.kv_cache.sequences) names.set(s.seq_id, shortId(s.request_id) + '#' + s.index);
     if (ev.kv_cache.blocks) drawGrid(ev.kv_cache, names);
     drawTables(ev.kv_cache);
   }
@@ -93,8 +96,8 @@
     let highest = -1;
     for (const b of kv.blocks) { byId.set(b.id, b); highest = Math.max(highest, b.id); }
     // Draw every block of a small pool; of a large one, up to the highest block in use (rounded up to a row of 16).
-    let n = Math.min(kv.num_blocks, Math.max(64, Math.ceil((highest + 1) / 16) * 16));
-    n = Math.min(n, MAX_CELLS);
+    let n = kv.num_blocks <= 512 ? kv.num_blocks : Math.max(256, Math.ceil((highest + 1) / 16) * 16);
+    n = Math.min(n, kv.num_blocks, MAX_CELLS);
     const grid = $('grid');
     if (n !== drawnBlocks) {
       grid.textContent = '';
@@ -140,7 +143,8 @@
       const tr = document.createElement('tr');
       tr.style.setProperty('--c', seqColor(s.seq_id));
       tr.innerHTML = '<td><span class="swatch"></span></td><td></td><td></td><td></td><td><div class="bt"></div></td>';
-      tr.children[1].textContent = s.request_id + '#' + s.index;
+      tr.children[1].textContent = shortId(s.request_id) + '#' + s.index;
+      tr.children[1].title = s.request_id;
       tr.children[2].textContent = s.status;
       tr.children[3].textContent = s.num_computed_tokens + ' / ' + s.num_tokens;
       const bt = tr.querySelector('.bt');
@@ -181,12 +185,12 @@
       return;
     }
     for (const i of ev.inputs) {
-      const what = i.type === 'add' ? 'request ' + i.request_id + ' arrives with ' + i.prompt_token_ids.length + ' prompt tokens'
-                                    : 'request ' + i.request_id + ' aborted by its client';
+      const what = i.type === 'add' ? 'request ' + shortId(i.request_id) + ' arrives with ' + i.prompt_token_ids.length + ' prompt tokens'
+                                    : 'request ' + shortId(i.request_id) + ' aborted by its client';
       addLog('input', '<span class="step">step ' + ev.step + '</span> <span class="kind k-input">' + (i.type === 'add' ? '+ arrive' : '- abort') + '</span> ' + esc(what));
     }
     for (const d of ev.decisions) {
-      let what = esc(d.request_id + '#' + d.index);
+      let what = esc(shortId(d.request_id) + '#' + d.index);
       if (d.num_new_tokens) what += ' +' + d.num_new_tokens + (d.num_new_tokens === 1 ? ' token' : ' tokens');
       if (d.chunked) what += ' (chunked)';
       if (d.num_cached_tokens) what += ' [prefix hit ' + d.num_cached_tokens + ' tokens]';

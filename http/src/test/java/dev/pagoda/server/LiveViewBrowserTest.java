@@ -1,0 +1,86 @@
+package dev.pagoda.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The live view in a real browser: headless Chromium opens {@code /} of a real server on loopback,
+ * requests run (two of them sharing a prefix, after one whose blocks stay cached), and the rendered
+ * page must show owned, shared and cached blocks, the block tables and the scheduler's decisions.
+ * Leaves a screenshot in {@code http/target/live-view.png}.
+ */
+class LiveViewBrowserTest {
+    private static final String STORY = "Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her";
+
+    /** True (and the page paused, so the picture holds) once every kind of block is on screen. */
+    private static final String ALL_KINDS_THEN_PAUSE = """
+            (() => {
+              const n = (sel) => document.querySelectorAll(sel).length;
+              if (n('#grid .cell.owned') && n('#grid .cell.shared') && n('#grid .cell.cached') && n('#seqs tbody tr') >= 3) {
+                window.pagodaLive.pause();
+                return true;
+              }
+              return false;
+            })()""";
+
+    @Test
+    void theLiveViewDrawsTheBlockPoolAndTheSchedulerLog() throws Exception {
+        HeadlessChromium.executable(); // skip (or fail under CI) before starting anything
+        try (PagodaServer server = LiveEventsTest.start(null); HeadlessChromium browser = HeadlessChromium.launch(1400, 1050)) {
+            String base = "http://127.0.0.1:" + server.port();
+            browser.navigate(base + "/");
+            assertTrue(browser.waitFor("document.querySelectorAll('#log li.snapshot').length > 0 && document.querySelectorAll('#grid .cell').length === 128",
+                    Duration.ofSeconds(30)), "the page never connected: " + browser.evaluate("document.getElementById('status').textContent"));
+
+            HttpClient client = HttpClient.newHttpClient();
+            // A short request first: once it finishes, its full blocks are free but still cached.
+            assertEquals(200, complete(client, base, "The cat sat on the mat and looked at the little bird", 2).join().statusCode());
+            // Then three long ones at once; the first two share their first blocks through the prefix cache.
+            List<CompletableFuture<HttpResponse<String>>> running = new ArrayList<>();
+            running.add(complete(client, base, STORY + " mom.", 100));
+            running.add(complete(client, base, STORY + " dog, Max.", 100));
+            running.add(complete(client, base, "Tom had a red ball", 100));
+            boolean caught = browser.waitFor(ALL_KINDS_THEN_PAUSE, Duration.ofSeconds(60));
+
+            Path shot = Path.of("target", "live-view.png");
+            Files.createDirectories(shot.getParent());
+            Files.write(shot, browser.screenshot());
+            assertTrue(caught, "never saw owned, shared and cached blocks together; grid classes: "
+                    + browser.evaluate("[...document.querySelectorAll('#grid .cell')].map(c => c.className).join(' ')"));
+            assertTrue(((Number) browser.evaluate("document.querySelectorAll('#grid .cell.shared').length")).intValue() >= 2);
+            assertTrue(((Number) browser.evaluate("document.querySelectorAll('#seqs .bt span.shared').length")).intValue() >= 4,
+                    "the two sharing sequences' block tables mark their shared blocks");
+            assertTrue(((Number) browser.evaluate("document.querySelectorAll('#log li.decision.admitted').length")).intValue() >= 4);
+            assertTrue(Boolean.TRUE.equals(browser.evaluate(
+                    "[...document.querySelectorAll('#log li.decision.admitted')].some(li => li.textContent.includes('prefix-cache hit of'))")));
+            assertTrue(Boolean.TRUE.equals(browser.evaluate(
+                    "[...document.querySelectorAll('#log li.decision.admitted')].some(li => li.textContent.includes('(chunked)'))")),
+                    "a 16-token budget chunks the long prompts");
+
+            browser.evaluate("window.pagodaLive.resume()");
+            for (CompletableFuture<HttpResponse<String>> f : running) assertEquals(200, f.join().statusCode(), f.join().body());
+            assertTrue(browser.waitFor("document.querySelectorAll('#log li.decision.finished').length >= 3 "
+                    + "&& document.querySelectorAll('#grid .cell.owned, #grid .cell.shared').length === 0", Duration.ofSeconds(30)),
+                    "the finished requests' blocks should all be free or cached at the end");
+        }
+    }
+
+    private static CompletableFuture<HttpResponse<String>> complete(HttpClient client, String base, String prompt, int maxTokens) {
+        String body = "{\"model\": \"stories260k\", \"prompt\": \"" + prompt + "\", \"max_tokens\": " + maxTokens + ", \"ignore_eos\": true}";
+        return client.sendAsync(HttpRequest.newBuilder(URI.create(base + "/v1/completions")).timeout(Duration.ofSeconds(120))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
