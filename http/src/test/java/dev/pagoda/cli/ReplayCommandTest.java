@@ -3,7 +3,18 @@ package dev.pagoda.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pagoda.engine.engine.EngineConfig;
+import dev.pagoda.engine.events.StepTraceWriter;
 import dev.pagoda.engine.testing.Fixtures;
+import dev.pagoda.server.PagodaServer;
+import dev.pagoda.server.ServeOptions;
+import dev.pagoda.server.ServerConfig;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.concurrent.CompletableFuture;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -67,6 +78,34 @@ class ReplayCommandTest {
         assertEquals(0, one.status(), one.err());
         assertTrue(one.out().contains("step 2:") && !one.out().contains("step 1:") && !one.out().contains("step 3:"), one.out());
         assertTrue(!one.out().contains("why:"), one.out());
+    }
+
+    @Test
+    void aServersTraceReplaysToo(@TempDir Path dir) throws Exception {
+        Path trace = dir.resolve("serve.jsonl");
+        StepTraceWriter[] writer = new StepTraceWriter[1];
+        ServeOptions options = ServeOptions.of(Fixtures.stories260k()).withServedModelNames(List.of("stories260k")).withNumThreads(1)
+                .withEngineConfig(EngineConfig.defaults().withBlockSize(4).withNumKvBlocks(24).withMaxNumBatchedTokens(16));
+        try (PagodaServer server = PagodaServer.start(ServerConfig.loopback(0), options, new PrintStream(OutputStream.nullOutputStream()), llm -> {
+            writer[0] = StepTraceWriter.open(trace, TraceHeaders.of(llm, Fixtures.stories260k(), llm.modelConfig(), "cpu"));
+            llm.addStepListener(writer[0]);
+        })) {
+            HttpClient client = HttpClient.newHttpClient();
+            List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+            // Requests arrive while others run (at whatever steps they happen to), sampled at temperature 0.8 with the engine's seed.
+            for (String prompt : List.of("Once upon a time, there was a little girl", "Once upon a time, there was a big dog", "Tom and Sue", "Lily")) {
+                all.add(client.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/v1/completions"))
+                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                                "{\"model\": \"stories260k\", \"prompt\": \"" + prompt + "\", \"max_tokens\": 24, \"temperature\": 0.8}"))
+                        .build(), HttpResponse.BodyHandlers.ofString()));
+            }
+            for (var f : all) assertEquals(200, f.join().statusCode(), f.join().body());
+        }
+        writer[0].close();
+        Result r = run("replay", trace.toString());
+        assertEquals(0, r.status(), r.out() + r.err());
+        assertTrue(r.out().contains("the CPU engine made the recorded decisions"), r.out());
+        assertTrue(r.out().contains("finished cmpl-"), r.out());
     }
 
     @Test

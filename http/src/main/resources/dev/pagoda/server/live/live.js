@@ -189,7 +189,16 @@
                                     : 'request ' + shortId(i.request_id) + ' aborted by its client';
       addLog('input', '<span class="step">step ' + ev.step + '</span> <span class="kind k-input">' + (i.type === 'add' ? '+ arrive' : '- abort') + '</span> ' + esc(what));
     }
+    // Decodes are the steady state: one line per step for all of them, so that the rarer decisions stand out.
+    const decodes = ev.decisions.filter((d) => d.kind === 'decode');
+    if (decodes.length) {
+      const who = decodes.map((d) => esc(shortId(d.request_id) + '#' + d.index)).join(', ');
+      addLog('decision decode', '<span class="step">step ' + ev.step + '</span> <span class="kind k-decode">decode</span> '
+          + decodes.length + (decodes.length === 1 ? ' sequence' : ' sequences') + ' +1 token each: ' + who
+          + '<span class="why">' + esc(decodes[0].reason) + '</span>');
+    }
     for (const d of ev.decisions) {
+      if (d.kind === 'decode') continue;
       let what = esc(shortId(d.request_id) + '#' + d.index);
       if (d.num_new_tokens) what += ' +' + d.num_new_tokens + (d.num_new_tokens === 1 ? ' token' : ' tokens');
       if (d.chunked) what += ' (chunked)';
