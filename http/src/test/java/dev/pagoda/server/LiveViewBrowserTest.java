@@ -74,6 +74,15 @@ class LiveViewBrowserTest {
             assertTrue(browser.waitFor("document.querySelectorAll('#log li.decision.finished').length >= 3 "
                     + "&& document.querySelectorAll('#grid .cell.owned, #grid .cell.shared').length === 0", Duration.ofSeconds(30)),
                     "the finished requests' blocks should all be free or cached at the end");
+
+            // The chat page streams a reply from /v1/chat/completions.
+            browser.navigate(base + "/chat");
+            assertTrue(browser.waitFor("document.readyState === 'complete' && !!document.getElementById('form')", Duration.ofSeconds(20)));
+            browser.evaluate("document.getElementById('input').value = 'Tell me a story'; document.getElementById('form').requestSubmit(); true");
+            assertTrue(browser.waitFor("document.querySelectorAll('#messages .msg.assistant').length === 1 "
+                    + "&& document.querySelector('#messages .msg.assistant span').textContent.length > 10 "
+                    + "&& document.getElementById('status').textContent === ''", Duration.ofSeconds(30)),
+                    "no streamed reply: " + browser.evaluate("document.getElementById('messages').textContent + ' / ' + document.getElementById('status').textContent"));
         }
     }
 
