@@ -24,9 +24,11 @@ final class LivePages {
             "/live/live.js", new String[] {"live.js", "text/javascript; charset=utf-8"},
             "/live/chat.js", new String[] {"chat.js", "text/javascript; charset=utf-8"});
 
+    private static final List<String> OPEN_PATHS = List.copyOf(PAGES.keySet());
+
     /** The paths that need no API key: the static files only. */
     static List<String> openPaths() {
-        return List.copyOf(PAGES.keySet());
+        return OPEN_PATHS;
     }
 
     static void register(JavalinConfig c, LiveEvents events) {

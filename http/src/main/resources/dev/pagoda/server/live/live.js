@@ -67,8 +67,34 @@
     retry = setTimeout(connect, 2000);
   }
 
+  // Events wait here while the view is paused, and are drawn in order on resume.
+  const MAX_WAITING = 5000;
+  let waiting = [], pauseAt = '';
+
   function onEvent(ev) {
-    if (paused) return;
+    waiting.push(ev);
+    if (waiting.length > MAX_WAITING) { waiting.shift(); waiting[0].dropped_before = (waiting[0].dropped_before || 0) + 1; }
+    drain();
+  }
+
+  /** Does this step contain the decision the view should stop at? */
+  function stopsAt(ev) {
+    return ev.decisions.some((d) =>
+        pauseAt === 'prefix-hit' ? d.num_cached_tokens > 0
+      : pauseAt === 'chunked' ? d.chunked
+      : pauseAt !== '' && d.kind === pauseAt);
+  }
+
+  function drain() {
+    while (!paused && waiting.length) {
+      const ev = waiting.shift();
+      draw(ev);
+      if (stopsAt(ev)) pause(true, 'paused at step ' + ev.step + ' (' + $('pause-at').selectedOptions[0].textContent + ')');
+    }
+    if (paused) setStatus(pausedText + (waiting.length ? '; ' + waiting.length + ' more steps wait' : ''));
+  }
+
+  function draw(ev) {
     if (ev.dropped_before) logGap(ev.dropped_before);
     logStep(ev);
     drawStats(ev);
@@ -211,12 +237,19 @@
 
   $('connect').addEventListener('click', connect);
   keyInput.addEventListener('keydown', (e) => { if (e.key === 'Enter') connect(); });
-  function pause(on) {
+  let pausedText = 'paused';
+  function pause(on, why) {
     paused = on === undefined ? !paused : on;
+    pausedText = why || 'paused';
     $('pause').textContent = paused ? 'Resume' : 'Pause';
-    setStatus(paused ? 'paused (events are skipped)' : 'connected', paused ? '' : 'ok');
+    setStatus(paused ? pausedText : 'connected', paused ? '' : 'ok');
+    if (!paused) drain();
   }
   $('pause').addEventListener('click', () => pause());
-  window.pagodaLive = { pause: () => pause(true), resume: () => pause(false) };
+  $('pause-at').addEventListener('change', (e) => { pauseAt = e.target.value; });
+  window.pagodaLive = {
+    pause: () => pause(true), resume: () => pause(false), isPaused: () => paused,
+    pauseAt: (kind) => { $('pause-at').value = kind; pauseAt = kind; }
+  };
   connect();
 })();
