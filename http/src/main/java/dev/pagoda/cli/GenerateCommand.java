@@ -7,6 +7,7 @@ import dev.pagoda.engine.engine.CompletionOutput;
 import dev.pagoda.engine.engine.EngineConfig;
 import dev.pagoda.engine.engine.LlmEngine;
 import dev.pagoda.engine.engine.RequestOutput;
+import dev.pagoda.engine.events.StepTraceWriter;
 import dev.pagoda.engine.json.Json;
 import dev.pagoda.engine.json.JsonException;
 import dev.pagoda.engine.model.LoadFormat;
@@ -73,6 +74,9 @@ final class GenerateCommand implements Command {
     @Option(names = "--num-kv-blocks", paramLabel = "N", description = "KV-cache blocks; 0: as many as --kv-cache-memory holds (default: ${DEFAULT-VALUE})")
     int numKvBlocks;
 
+    @Option(names = "--trace-file", paramLabel = "FILE", description = "record every scheduler step as a JSON line (read it with ./pagoda replay FILE)")
+    Path traceFile;
+
     @Mixin
     EngineOptions engine;
 
@@ -90,16 +94,24 @@ final class GenerateCommand implements Command {
             Tokenizer tokenizer = Tokenizer.fromDirectory(modelDir);
             compute.loadModel(loaded.config(), loaded.weights());
             LlmEngine llm = new LlmEngine(compute, loaded.config(), loaded.generationConfig(), tokenizer, config);
-            if (prompt != null) {
-                Map<String, Object> line = new LinkedHashMap<>();
-                line.put("max_tokens", (long) maxTokens); // the JSON reader's number types
-                line.put("temperature", temperature);
-                streamOne(llm, prompt, params(line, 0), out);
-            } else {
-                runFile(llm, lines, maxTokens, temperature, out);
+            StepTraceWriter trace = traceFile == null ? null : StepTraceWriter.open(traceFile, TraceHeaders.of(llm, modelDir, loaded.config(), backend));
+            if (trace != null) llm.addStepListener(trace);
+            try (trace) {
+                run(llm, lines, out);
             }
         }
         return 0;
+    }
+
+    private void run(LlmEngine llm, List<Map<String, Object>> lines, PrintStream out) {
+        if (prompt != null) {
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("max_tokens", (long) maxTokens); // the JSON reader's number types
+            line.put("temperature", temperature);
+            streamOne(llm, prompt, params(line, 0), out);
+        } else {
+            runFile(llm, lines, maxTokens, temperature, out);
+        }
     }
 
     /** One prompt, its text printed as the engine produces it. */

@@ -39,7 +39,8 @@ public final class Main {
         CommandLine cli = new CommandLine(new Main());
         for (Command c : List.of(new GenerateCommand(), new TokenizeCommand(), new DetokenizeCommand(),
                 new RenderChatCommand(), new ServeCommand(),
-                new ChatCommand(), new ExplainMemoryCommand(), new ConformanceCommand())) {
+                new ChatCommand(), new ExplainMemoryCommand(), new ConformanceCommand(),
+                new ReplayCommand())) {
             CommandLine sub = new CommandLine(c);
             sub.getCommandSpec().mixinStandardHelpOptions(true); // --help and --version on every command
             sub.getCommandSpec().versionProvider(new Version());

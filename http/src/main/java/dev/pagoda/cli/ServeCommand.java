@@ -1,6 +1,7 @@
 package dev.pagoda.cli;
 
 import dev.pagoda.engine.engine.EngineConfig;
+import dev.pagoda.engine.events.StepTraceWriter;
 import dev.pagoda.engine.model.LoadFormat;
 import dev.pagoda.hub.HubConfig;
 import dev.pagoda.hub.HubDownloader;
@@ -135,6 +136,9 @@ final class ServeCommand implements Command {
             description = "KV-cache blocks; 0: as many as --kv-cache-memory holds (default: ${DEFAULT-VALUE})")
     int numGpuBlocksOverride;
 
+    @Option(names = "--trace-file", paramLabel = "FILE", description = "record every scheduler step as a JSON line (read it with ./pagoda replay FILE)")
+    Path traceFile;
+
     @Mixin
     EngineOptions engine;
 
@@ -187,8 +191,15 @@ final class ServeCommand implements Command {
         ServeOptions options = new ServeOptions(modelDir, served, format, device, threads, engineConfig, templateFile, generationConfig,
                 utilization, skipConformanceCheck);
         PagodaServer server;
+        Path modelPath = modelDir;
+        StepTraceWriter[] trace = new StepTraceWriter[1];
         try {
-            server = PagodaServer.start(config, options, err);
+            server = PagodaServer.start(config, options, err, llm -> {
+                if (traceFile == null) return;
+                trace[0] = StepTraceWriter.open(traceFile, TraceHeaders.of(llm, modelPath, llm.modelConfig(), device));
+                llm.addStepListener(trace[0]);
+                err.println("INFO [serve] recording every scheduler step to " + traceFile + " (./pagoda replay " + traceFile + ")");
+            });
         } catch (IllegalStateException e) {
             if (!PagodaServer.isConformanceFailure(e)) throw e;
             throw new CliException("refusing to serve: the CUDA backend's logits do not match the CPU reference (report above); "
@@ -199,8 +210,15 @@ final class ServeCommand implements Command {
         // stays for any other way the JVM goes down.
         CountDownLatch stopSignal = new CountDownLatch(1);
         StopSignals.install(stopSignal::countDown);
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "pagoda-shutdown"));
-        return awaitStop(server, stopSignal, err);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            if (trace[0] != null) trace[0].close();
+        }, "pagoda-shutdown"));
+        try {
+            return awaitStop(server, stopSignal, err);
+        } finally {
+            if (trace[0] != null) trace[0].close();
+        }
     }
 
     /**

@@ -69,7 +69,7 @@ public final class OpenAiServer implements AutoCloseable {
                 return connector;
             });
             c.routes.before(ctx -> {
-                if (keyCheck != null && !OPEN_PATHS.contains(ctx.path()) && !keyCheck.accepts(ctx.header("Authorization"))) {
+                if (keyCheck != null && !OPEN_PATHS.contains(ctx.path()) && !LivePages.openPaths().contains(ctx.path()) && !keyCheck.accepts(ctx.header("Authorization"))) {
                     throw ApiError.unauthorized();
                 }
             });
@@ -85,6 +85,7 @@ public final class OpenAiServer implements AutoCloseable {
             c.routes.get("/ping", info::health);
             c.routes.get("/version", info::version);
             c.routes.get("/metrics", info::metrics);
+            LivePages.register(c, new LiveEvents(server)); // GET / (live view), /chat, /live/events
             c.routes.exception(ApiError.class, (e, ctx) -> error(ctx, e));
             c.routes.exception(Exception.class, (e, ctx) -> {
                 LOG.log(System.Logger.Level.ERROR, "unexpected failure on " + ctx.method() + " " + ctx.path(), e);
@@ -170,6 +171,7 @@ public final class OpenAiServer implements AutoCloseable {
     public static List<String> routes() {
         return List.of("POST /v1/completions", "POST /v1/chat/completions", "POST /v1/embeddings", "GET /v1/models",
                 "GET /v1/models/{id}", "POST /tokenize", "POST /detokenize", "GET /health", "GET /version", "GET /metrics",
+                "GET / (live view of the KV blocks and the scheduler)", "GET /chat", "GET /live/events",
                 "(every /v1 route also without the /v1 prefix)");
     }
 

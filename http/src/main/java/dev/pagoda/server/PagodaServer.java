@@ -66,6 +66,15 @@ public final class PagodaServer implements AutoCloseable {
     }
 
     public static PagodaServer start(ServerConfig config, ServeOptions options, PrintStream log) throws IOException {
+        return start(config, options, log, engine -> {});
+    }
+
+    /**
+     * @param beforeServing runs with the engine before its thread starts and before any request can
+     *                      reach it (e.g. to register a {@code --trace-file} listener that must see every step)
+     */
+    public static PagodaServer start(ServerConfig config, ServeOptions options, PrintStream log,
+                                     java.util.function.Consumer<LlmEngine> beforeServing) throws IOException {
         List<String> names = options.servedModelNames().isEmpty() ? List.of(options.modelDir().toString()) : options.servedModelNames();
         EngineConfig ec = options.engineConfig();
         info(log, "pagoda " + InfoHandlers.VERSION + " serving " + options.modelDir() + " as " + names);
@@ -102,6 +111,7 @@ public final class PagodaServer implements AutoCloseable {
             LlmEngine llm = new LlmEngine(backend, model.config(), generationConfig, tokenizer, ec);
             info(log, "memory plan: " + llm.kvCacheSizing().describe());
             info(log, String.format("maximum concurrency for %d tokens per request: %.2fx", llm.maxModelLen(), llm.kvCacheSizing().maxConcurrency()));
+            beforeServing.accept(llm);
             EngineStats engineStats = new EngineStats();
             AsyncLlmEngine engine = new AsyncLlmEngine(llm, engineStats::update);
             EmbeddingRunner embeddings = new EmbeddingRunner(() -> {

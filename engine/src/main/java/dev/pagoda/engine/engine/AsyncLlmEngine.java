@@ -1,5 +1,6 @@
 package dev.pagoda.engine.engine;
 
+import dev.pagoda.engine.events.EngineStepListener;
 import dev.pagoda.engine.sampling.SamplingParams;
 import java.util.HashMap;
 import java.util.Map;
@@ -14,11 +15,12 @@ import java.util.function.Consumer;
  * client went away) frees the request's blocks before the next schedule.
  */
 public final class AsyncLlmEngine implements AutoCloseable {
-    private sealed interface Command permits Add, Abort, Shutdown, Fault {}
+    private sealed interface Command permits Add, Abort, Shutdown, Fault, Inspect {}
     private record Add(RequestStream stream, int[] promptTokenIds, SamplingParams params, int priority) implements Command {}
     private record Abort(String requestId) implements Command {}
     private record Shutdown() implements Command {}
     private record Fault(RuntimeException failure) implements Command {}
+    private record Inspect(Consumer<LlmEngine> action) implements Command {}
 
     private final LlmEngine engine;
     private final Consumer<LlmEngine> afterStep;
@@ -73,6 +75,23 @@ public final class AsyncLlmEngine implements AutoCloseable {
     /** Aborts a request (no-op if unknown or finished); its stream ends with finish reason {@code abort}. */
     public void abort(String requestId) {
         inbox.add(new Abort(requestId));
+    }
+
+    /** Registers a step listener on the engine thread, from the next step boundary on (see {@link LlmEngine#addStepListener}). */
+    public void addStepListener(EngineStepListener listener) {
+        inbox.add(new Inspect(e -> e.addStepListener(listener)));
+    }
+
+    public void removeStepListener(EngineStepListener listener) {
+        inbox.add(new Inspect(e -> e.removeStepListener(listener)));
+    }
+
+    /**
+     * Runs {@code action} on the engine thread at the next step boundary (e.g. to take a
+     * {@link LlmEngine#snapshot()}); it must be quick and must not keep the engine.
+     */
+    public void inspect(Consumer<LlmEngine> action) {
+        inbox.add(new Inspect(action));
     }
 
     /** False once the engine thread has stopped (after {@link #close} or a failure): a server's health check. */
@@ -138,6 +157,7 @@ public final class AsyncLlmEngine implements AutoCloseable {
             }
             case Abort a -> engine.abort(a.requestId());
             case Fault f -> throw f.failure();
+            case Inspect i -> i.action().accept(engine);
             case Shutdown s -> throw new IllegalStateException("handled by the loop");
         }
     }

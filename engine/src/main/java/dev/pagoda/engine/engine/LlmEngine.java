@@ -1,6 +1,8 @@
 package dev.pagoda.engine.engine;
 
 import dev.pagoda.engine.backend.ComputeBackend;
+import dev.pagoda.engine.events.EngineStepEvent;
+import dev.pagoda.engine.events.EngineStepListener;
 import dev.pagoda.engine.kvcache.BlockManager;
 import dev.pagoda.engine.kvcache.KvCacheInvariants;
 import dev.pagoda.engine.kvcache.PrefixCacheStats;
@@ -65,6 +67,8 @@ public final class LlmEngine {
     private final List<Request> abortedSinceLastStep = new ArrayList<>();
     private long nextSeqId;
     private long nextArrival;
+    private long numSteps;                  // steps that computed something
+    private StepEventRecorder events;       // null while nobody listens: no event is built
 
     public LlmEngine(ComputeBackend backend, ModelConfig modelConfig, GenerationConfig generationConfig,
                      Tokenizer tokenizer, EngineConfig config) {
@@ -93,6 +97,7 @@ public final class LlmEngine {
     }
 
     public EngineConfig config() { return config; }
+    public ModelConfig modelConfig() { return modelConfig; }
     public KvCacheSizing kvCacheSizing() { return sizing; }
     public int maxModelLen() { return maxModelLen; }
     public Tokenizer tokenizer() { return tokenizer; }
@@ -139,6 +144,7 @@ public final class LlmEngine {
         }
         nextSeqId += seqs.size();
         nextArrival += seqs.size();
+        if (events != null) events.requestAdded(requestId, promptTokenIds, effective.effectiveValues(), priority);
         for (Sequence seq : seqs) {
             Completion c = new Completion(seq, tokenizer, new StopChecker(seq.samplingParams(), eosTokenIds, maxModelLen));
             request.completions.add(c);
@@ -155,6 +161,7 @@ public final class LlmEngine {
     public void abort(String requestId) {
         Request r = requests.remove(requestId);
         if (r == null) return;
+        if (events != null) events.requestAborted(requestId, r.completions.stream().filter(c -> !c.sequence.isFinished()).map(c -> c.sequence).toList());
         for (Completion c : r.completions) {
             scheduler.finish(c.sequence, SequenceStatus.FINISHED_ABORTED);
             c.onAbort();
@@ -170,13 +177,17 @@ public final class LlmEngine {
         abortedSinceLastStep.clear();
 
         long t0 = System.nanoTime();
+        if (events != null) events.beforeSchedule();
         ScheduledBatch batch = scheduler.schedule();
         if (batch.isEmpty()) {
             // With nothing running the whole pool is free, and every queued sequence fits alone (checked on add).
             if (scheduler.hasUnfinished()) throw new IllegalStateException("nothing could be scheduled although "
                     + scheduler.numWaiting() + " sequences wait: a scheduler bug");
+            if (events != null && events.hasPending()) events.emit(numSteps, 0);
             return StepOutput.idle(outputs);
         }
+        numSteps++;
+        if (events != null) events.scheduled(batch);
         long t1 = System.nanoTime();
         ModelRunner.SampledStep sampledStep = modelRunner.executeAndSample(batch, sampler); // on the device where the backend can
         ModelRunner.Output out = sampledStep.output();
@@ -195,6 +206,7 @@ public final class LlmEngine {
             seq.appendTokenId(tokenId);
             SequenceStatus finished = c.onToken(tokenId, sampled.logprobs()[i]);
             if (finished != null) {
+                if (events != null) events.finished(seq, finished);
                 scheduler.finish(seq, finished);
                 completions.remove(seq.seqId());
             }
@@ -205,6 +217,7 @@ public final class LlmEngine {
             if (r.finished()) requests.remove(r.requestId);
         }
         long t3 = System.nanoTime();
+        if (events != null) events.emit(numSteps, batch.numBatchedTokens());
         return new StepOutput(outputs, batch.scheduled().size(), batch.numBatchedTokens(), batch.preempted().size(),
                 t1 - t0, t2 - t1, t3 - t2);
     }
@@ -272,6 +285,29 @@ public final class LlmEngine {
     public void checkInvariants() {
         KvCacheInvariants.check(blockManager, scheduler.unfinished());
     }
+
+    /**
+     * Registers a listener told about every step from now on (engine thread only; {@link AsyncLlmEngine}
+     * has a thread-safe form). The first listener turns event building on, removing the last turns it off.
+     */
+    public void addStepListener(EngineStepListener listener) {
+        if (events == null) events = new StepEventRecorder(scheduler);
+        events.listeners.add(listener);
+    }
+
+    public void removeStepListener(EngineStepListener listener) {
+        if (events == null) return;
+        events.listeners.remove(listener);
+        if (events.listeners.isEmpty()) events = null;
+    }
+
+    /** The block pool, block tables and counters now, as a state-only event (a new observer's first picture). */
+    public EngineStepEvent snapshot() {
+        return new StepEventRecorder(scheduler).snapshot(numSteps);
+    }
+
+    /** Steps that computed something since start. */
+    public long numSteps() { return numSteps; }
 
     /** Running and waiting sequence counts (for logs and tests). */
     public int numRunning() { return scheduler.numRunning(); }
