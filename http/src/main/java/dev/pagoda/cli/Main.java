@@ -37,7 +37,7 @@ public final class Main {
     static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
         for (Command c : List.of(new GenerateCommand(), new TokenizeCommand(), new DetokenizeCommand(),
-                new RenderChatCommand(), new ServeCommand())) {
+                new RenderChatCommand(), new ServeCommand(), new dev.pagoda.bench.BenchCommand())) {
             CommandLine sub = new CommandLine(c);
             sub.getCommandSpec().mixinStandardHelpOptions(true); // --help and --version on every command
             sub.getCommandSpec().versionProvider(new Version());
