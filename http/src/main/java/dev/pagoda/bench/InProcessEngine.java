@@ -63,7 +63,6 @@ public final class InProcessEngine implements AutoCloseable {
                 config = config.withNumKvBlocks(plan.numBlocks());
             }
             LlmEngine engine = new LlmEngine(backend, model.config(), model.generationConfig(), tokenizer, config);
-            log.println("INFO [bench] KV cache: " + engine.kvCacheSizing().describe());
             return new InProcessEngine(model, backend, engine);
         } catch (RuntimeException e) {
             if (backend != null) backend.close();
