@@ -10,13 +10,17 @@
 #   nvidia-smi.txt
 # The whole run keeps to BUDGET seconds (default 290): work is ordered by priority (0.5B single stream
 # and offline, then 8B single stream, then TTFT, 8B offline, 256-prompt offline, torch.compile) and a
-# step that would start past the budget is recorded as skipped.
+# step that would start past the budget is recorded as skipped. STEPS=single-0.5b runs only the
+# Qwen2.5-0.5B single stream (both engines), HF's TTFT and HF's static cache + torch.compile, with no
+# model being written in the background (the full run writes the 8B meanwhile, which loads the host).
+# The logs and raw JSON end in logs.tar.gz (the device machine returns few files).
 #
 #   bash side-by-side.sh OUT_DIR
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out="${1:?usage: side-by-side.sh OUT_DIR}"
 budget="${BUDGET:-290}"
+steps="${STEPS:-all}"
 mkdir -p "$out"
 start=$(date +%s)
 deadline=$((start + budget))
@@ -68,11 +72,17 @@ hf() { # LABEL NEED_SECONDS hf-baseline args...
 
 q=qwen2.5-0.5b
 l=llama-3-8b
+common=(--max-num-batched-tokens 8192)
+if [ "$steps" = single-0.5b ]; then
+  write_model "$q" > "$out/write-$q.log" 2>&1
+  pagoda "$q" single 20 latency --model "$models/$q" "${common[@]}" --batch-size 1 --input-len 128 --output-len 256 --num-iters-warmup 1 --num-iters 3
+  hf "$q" 20 --tasks ceilings,single,ttft
+  hf "$q" 30 --tasks compile
+else
 log "writing $l in the background, $q now"
 (write_model "$l" > "$out/write-$l.log" 2>&1) &
 writer=$!
 write_model "$q" > "$out/write-$q.log" 2>&1
-common=(--max-num-batched-tokens 8192)
 
 # 1. Qwen2.5-0.5B: single stream and offline, both engines; the ceilings.
 pagoda "$q" single 30 latency --model "$models/$q" "${common[@]}" --batch-size 1 --input-len 128 --output-len 256 --num-iters-warmup 1 --num-iters 3
@@ -101,8 +111,10 @@ done
 pagoda "$q" offline-256x512x256 30 throughput --model "$models/$q" "${common[@]}" --num-prompts 256 --input-len 512 --output-len 256 --warmup
 hf "$q" 40 --tasks ttft,batch --offline 256x512x256
 hf "$q" 60 --tasks compile
+fi
 
 python3 "$here/report.py" report "$out/results.jsonl" "$here/configs" > "$out/report.md"
 cat "$out/report.md"
+(cd "$out" && tar -czf logs.tar.gz --remove-files $(ls | grep -v -E '^(results.jsonl|report.md|progress.log|nvidia-smi.txt)$'))
 rm -rf "$jre" "$models" # the models are re-written in seconds; leave the host's disk as found
 log "done"
