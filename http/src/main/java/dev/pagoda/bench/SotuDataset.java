@@ -39,8 +39,13 @@ public final class SotuDataset {
             int in = Math.max(1, RandomDataset.uniform(random, inputLen, rangeRatio));
             int outLen = Math.max(1, RandomDataset.uniform(random, outputLen, rangeRatio));
             int body = bos >= 0 ? in - 1 : in;
+            int emptyInARow = 0;
             while (stream.length - pos < body) { // tokenize the next speech (round the corpus again when needed)
                 int[] more = tokenizer.encode(read(speeches.get(next++ % speeches.size())), false);
+                if (more.length == 0 && ++emptyInARow >= speeches.size()) {
+                    throw new IllegalArgumentException("--dataset-path " + dir + ": the speeches tokenize to no tokens");
+                }
+                if (more.length > 0) emptyInARow = 0;
                 int[] joined = new int[stream.length - pos + more.length];
                 System.arraycopy(stream, pos, joined, 0, stream.length - pos);
                 System.arraycopy(more, 0, joined, stream.length - pos, more.length);
