@@ -40,7 +40,7 @@ public final class Main {
         for (Command c : List.of(new GenerateCommand(), new TokenizeCommand(), new DetokenizeCommand(),
                 new RenderChatCommand(), new ServeCommand(),
                 new ChatCommand(), new ExplainMemoryCommand(), new ConformanceCommand(),
-                new ReplayCommand())) {
+                new ReplayCommand(), new dev.pagoda.bench.BenchCommand())) {
             CommandLine sub = new CommandLine(c);
             sub.getCommandSpec().mixinStandardHelpOptions(true); // --help and --version on every command
             sub.getCommandSpec().versionProvider(new Version());

@@ -69,7 +69,7 @@ public final class OpenAiServer implements AutoCloseable {
                 return connector;
             });
             c.routes.before(ctx -> {
-                if (keyCheck != null && !OPEN_PATHS.contains(ctx.path()) && !LivePages.openPaths().contains(ctx.path()) && !keyCheck.accepts(ctx.header("Authorization"))) {
+                if (keyCheck != null && !openPaths().contains(ctx.path()) && !keyCheck.accepts(ctx.header("Authorization"))) {
                     throw ApiError.unauthorized();
                 }
             });
@@ -125,9 +125,12 @@ public final class OpenAiServer implements AutoCloseable {
         server.json(ctx, e.status(), e.body());
     }
 
-    /** Paths that answer without the API key, whatever key is set (load balancers and Prometheus). */
+    /**
+     * Paths that answer without the API key, whatever key is set: load balancers, Prometheus, and the
+     * live view's static pages (their event stream, /live/events, wants the key).
+     */
     public static List<String> openPaths() {
-        return OPEN_PATHS;
+        return java.util.stream.Stream.concat(OPEN_PATHS.stream(), LivePages.openPaths().stream()).toList();
     }
 
     /** Every route Javalin has registered, as {@code METHOD PATH}: what the API-key test walks. */

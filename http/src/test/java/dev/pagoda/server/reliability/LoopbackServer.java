@@ -96,6 +96,18 @@ final class LoopbackServer {
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** The status code only: the body is not read, so an endless event stream (/live/events) cannot hang the caller. */
+    static int status(HttpClient http, int port, String method, String path, byte[] body, String... headers)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(60))
+                .header("Content-Type", "application/json");
+        for (int i = 0; i < headers.length; i += 2) b.header(headers[i], headers[i + 1]);
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        HttpResponse<java.io.InputStream> r = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+        r.body().close();
+        return r.statusCode();
+    }
+
     static HttpResponse<String> post(HttpClient http, int port, String path, String json) throws IOException, InterruptedException {
         return send(http, port, "POST", path, json.getBytes(StandardCharsets.UTF_8));
     }
