@@ -96,19 +96,21 @@ final class PagedAttention {
     }
 
     /**
-     * How many ranges the decode kernel cuts each context into: 1 while the (sequence, head-group)
-     * blocks alone fill the GPU (two per multiprocessor; for the tensor-core kernel, one block per
-     * (sequence, kv head), four) or the context is short; otherwise the power of two that brings the
-     * blocks to about that many per multiprocessor, with at least {@value #MIN_POSITIONS_PER_SPLIT}
-     * positions per split and at most {@value #MAX_SPLITS}. Powers of two keep the number of CUDA
-     * graphs per batch size small (one per split count).
+     * How many ranges the decode kernel cuts each context into: 1 while the blocks without splits
+     * (one per sequence and kv head for the tensor-core kernel, per sequence and head group for the
+     * other) already outnumber the multiprocessors, or the context is short; otherwise the power of
+     * two that brings the blocks to about one per multiprocessor, with at least
+     * {@value #MIN_POSITIONS_PER_SPLIT} positions per split and at most {@value #MAX_SPLITS}. (On the
+     * H100 this picks the fastest measured split count of the tensor-core kernel, or one within 1%,
+     * for every shape of PagedAttentionBenchmark; docs/benchmarks-cuda.md.) Powers of two keep the
+     * number of CUDA graphs per batch size small (one per split count).
      */
     int numSplits(int numSeqs, int maxSeqLen, int numHeads, int numKvHeads, int headSize) {
-        boolean mma = usesTensorCores(numHeads, numKvHeads, headSize);
-        int blocks = mma ? numSeqs * numKvHeads : numSeqs * numKvHeads * (numHeads / numKvHeads / queryHeadsPerBlock(numHeads, numKvHeads));
-        long target = (mma ? 4L : 1L) * numSms;
+        int blocks = usesTensorCores(numHeads, numKvHeads, headSize)
+                ? numSeqs * numKvHeads
+                : numSeqs * numKvHeads * (numHeads / numKvHeads / queryHeadsPerBlock(numHeads, numKvHeads));
         int splits = 1;
-        while (splits < MAX_SPLITS && (long) splits * blocks <= target && 2L * splits * MIN_POSITIONS_PER_SPLIT <= maxSeqLen) splits *= 2;
+        while (splits < MAX_SPLITS && (long) splits * blocks <= numSms && 2L * splits * MIN_POSITIONS_PER_SPLIT <= maxSeqLen) splits *= 2;
         return splits;
     }
 
