@@ -98,11 +98,11 @@ final class PagedAttention {
     /**
      * How many ranges the decode kernel cuts each context into: 1 while the blocks without splits
      * (one per sequence and kv head for the tensor-core kernel, per sequence and head group for the
-     * other) already outnumber the multiprocessors, or the context is short; otherwise the power of
-     * two that brings the blocks to about one per multiprocessor, with at least
+     * other) already outnumber the multiprocessors, or the context is short; otherwise the first power
+     * of two at which the blocks outnumber the multiprocessors, with at least
      * {@value #MIN_POSITIONS_PER_SPLIT} positions per split and at most {@value #MAX_SPLITS}. (On the
-     * H100 this picks the fastest measured split count of the tensor-core kernel, or one within 1%,
-     * for every shape of PagedAttentionBenchmark; docs/benchmarks-cuda.md.) Powers of two keep the
+     * H100 this picks, for the tensor-core kernel, a split count within 4% of the fastest measured
+     * one for every shape of PagedAttentionBenchmark; docs/benchmarks-cuda.md.) Powers of two keep the
      * number of CUDA graphs per batch size small (one per split count).
      */
     int numSplits(int numSeqs, int maxSeqLen, int numHeads, int numKvHeads, int headSize) {
