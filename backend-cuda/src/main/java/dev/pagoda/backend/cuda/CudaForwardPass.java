@@ -245,7 +245,7 @@ final class CudaForwardPass {
      */
     int decodeSplits(int numSeqs, int maxSeqLen) {
         if (!decodeAttention) return 0;
-        return pagedAttention.numSplits(numSeqs, maxSeqLen, config.numAttentionHeads(), config.numKeyValueHeads());
+        return pagedAttention.numSplits(numSeqs, maxSeqLen, config.numAttentionHeads(), config.numKeyValueHeads(), config.headDim());
     }
 
     /** {@code out = x · weightᵀ}, bf16 in, fp32 out: {@link Gemv} for decode-sized batches, cuBLAS otherwise. */

@@ -1,7 +1,9 @@
 // Decode attention over the paged KV cache, split along the context (flash-decoding, vLLM's
 // paged_attention_v2): launched by PagedAttention.java for steps where every sequence has exactly
 // one new token. The readable specification is backend-cpu's PagedAttention.java; PagedAttention.cu
-// (one pass, any query length) computes the same and is this kernel's oracle in the tests.
+// (one pass, any query length) computes the same and is this kernel's oracle in the tests. For head
+// sizes 64 and 128 with at most 8 query heads per kv head, PagedAttentionDecodeMma.cu (tensor cores)
+// runs instead, and this kernel is its fallback and oracle.
 //
 //   Worked example: blockSize 4, block table [7, 2].
 //   position 5 → logical block 5 / 4 = 1 → physical block blockTable[1] = 2,

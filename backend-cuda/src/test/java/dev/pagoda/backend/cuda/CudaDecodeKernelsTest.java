@@ -18,8 +18,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The decode path's kernels against naive Java oracles (double precision) on random inputs: the
- * split decode attention (PagedAttentionDecode.cu) over random non-contiguous block tables, also
- * against the one-pass kernel, and the fused Gemv.cu kernels (RMSNorm before, residual add or
+ * split decode attention (PagedAttentionDecodeMma.cu on tensor cores where it applies, and
+ * PagedAttentionDecode.cu) over random non-contiguous block tables, also against the one-pass kernel, and the fused Gemv.cu kernels (RMSNorm before, residual add or
  * SiLU-and-mul after). Every output is poisoned (NaN) before the launch, so an unwritten element fails.
  */
 @Tag("gpu")
@@ -72,7 +72,8 @@ class CudaDecodeKernelsTest {
         long dQueryStartLoc = dInts.address(), dSeqLens = dQueryStartLoc + 4L * (numSeqs + 1), dBlockTables = dSeqLens + 4L * numSeqs;
         DeviceBuffer dOut = cuda.allocate(query.length * 2L);
         DeviceBuffer dPartials = cuda.allocate(4 * PagedAttention.partialFloats(numSeqs, PagedAttention.MAX_SPLITS, numHeads, headSize));
-        PagedAttention attention = new PagedAttention(cuda);
+        PagedAttention attention = new PagedAttention(cuda); // tensor cores where usesTensorCores holds
+        PagedAttention cudaCores = new PagedAttention(cuda, 4, 4, false); // PagedAttentionDecode.cu, the fallback
 
         short[] onePass = run(dOut, query.length, () -> attention.forward(dOut.address(), dQ.address(), dK.address(), dV.address(),
                 dQueryStartLoc, dSeqLens, dBlockTables, maxNumBlocksPerSeq, numSeqs, numSeqs, numHeads, numKvHeads, headSize, blockSize, scale));
@@ -83,8 +84,9 @@ class CudaDecodeKernelsTest {
                         numHeads, numKvHeads, headSize, blockSize, scale);
             }
         }
-        for (int numSplits : new int[] {1, 2, 5, PagedAttention.MAX_SPLITS}) {
-            short[] out = run(dOut, query.length, () -> attention.decode(dOut.address(), dPartials.address(), dQ.address(), dK.address(),
+        for (int numSplits : new int[] {1, 2, 5, PagedAttention.MAX_SPLITS}) for (PagedAttention kernel : new PagedAttention[] {attention, cudaCores}) {
+            String name = (kernel.usesTensorCores(numHeads, numKvHeads, headSize) ? "tensor cores, " : "CUDA cores, ") + numSplits + " splits";
+            short[] out = run(dOut, query.length, () -> kernel.decode(dOut.address(), dPartials.address(), dQ.address(), dK.address(),
                     dV.address(), dSeqLens, dBlockTables, maxNumBlocksPerSeq, numSeqs, numHeads, numKvHeads, headSize, blockSize, numSplits, scale));
             double maxErr = 0, maxVsOnePass = 0;
             for (int i = 0; i < out.length; i++) {
@@ -93,8 +95,8 @@ class CudaDecodeKernelsTest {
                 maxVsOnePass = Math.max(maxVsOnePass, Math.abs(actual - Bf16.toFloat(onePass[i])));
             }
             // Convex combinations of values of size ~1, rounded to bf16 (2^-9 relative); NaN fails both.
-            assertTrue(maxErr < 1e-2, numSplits + " splits: max |Δ| vs naive " + maxErr);
-            assertTrue(maxVsOnePass < 1e-2, numSplits + " splits: max |Δ| vs one-pass " + maxVsOnePass);
+            assertTrue(maxErr < 1e-2, name + ": max |Δ| vs naive " + maxErr);
+            assertTrue(maxVsOnePass < 1e-2, name + ": max |Δ| vs one-pass " + maxVsOnePass);
         }
         for (DeviceBuffer b : new DeviceBuffer[] {dK, dV, dQ, dInts, dOut, dPartials}) cuda.free(b);
     }

@@ -61,17 +61,19 @@ public final class PagedAttentionBenchmark {
         double onePass = time(cuda, () -> attention.forward(dOut.address(), dQuery.address(), keyCache.address(), valueCache.address(),
                 dQueryStartLoc, dSeqLens, dBlockTables, blocksPerSeq, numSeqs, numSeqs, numHeads, numKvHeads, headSize, blockSize, scale));
         print(shape, "one-pass (PagedAttention.cu)", onePass, bytes, bandwidth);
-        int ruled = attention.numSplits(numSeqs, seqLen, numHeads, numKvHeads);
+        int ruled = attention.numSplits(numSeqs, seqLen, numHeads, numKvHeads, headSize);
+        String kernelName = attention.usesTensorCores(numHeads, numKvHeads, headSize) ? "decode, tensor cores" : "decode";
         for (int numSplits : new int[] {1, 2, 4, 8, 16}) {
             double ms = time(cuda, () -> attention.decode(dOut.address(), partials.address(), dQuery.address(), keyCache.address(),
                     valueCache.address(), dSeqLens, dBlockTables, blocksPerSeq, numSeqs, numHeads, numKvHeads, headSize, blockSize, numSplits, scale));
-            print(shape, "decode, " + attention.queryHeadsPerBlock(numHeads, numKvHeads) + " q heads/block, " + numSplits + " split"
+            print(shape, kernelName + ", " + numSplits + " split"
                     + (numSplits > 1 ? "s" : "") + (numSplits == ruled ? " (the rule's choice)" : ""), ms, bytes, bandwidth);
         }
         // Variants: fewer query heads per block (fewer registers, K/V read more often from L2), 8 positions per group per tile.
-        for (int[] variant : new int[][] {{2, 4}, {1, 4}, {2, 8}, {1, 8}}) {
-            PagedAttention other = new PagedAttention(cuda, variant[0], variant[1]);
-            int splits = other.numSplits(numSeqs, seqLen, numHeads, numKvHeads);
+        // CUDA-core kernel (PagedAttentionDecode.cu), the previous default first.
+        for (int[] variant : new int[][] {{4, 4}, {2, 4}, {1, 4}, {2, 8}}) {
+            PagedAttention other = new PagedAttention(cuda, variant[0], variant[1], false);
+            int splits = other.numSplits(numSeqs, seqLen, numHeads, numKvHeads, headSize);
             double ms = time(cuda, () -> other.decode(dOut.address(), partials.address(), dQuery.address(), keyCache.address(),
                     valueCache.address(), dSeqLens, dBlockTables, blocksPerSeq, numSeqs, numHeads, numKvHeads, headSize, blockSize, splits, scale));
             print(shape, "decode, " + other.queryHeadsPerBlock(numHeads, numKvHeads) + " q heads/block, U " + variant[1] + ", "
