@@ -30,7 +30,8 @@ import java.util.List;
  * tokenizer, chat template and configs. No server and no engine are involved.
  *
  * <p>A finding is: any exception other than {@link ApiError}, an {@code ApiError} whose status is
- * not 4xx (a 500 for the client's mistake), or one without a message. Hangs and out-of-memory
+ * not 4xx (a 500 for the client's mistake), or one without a message, and an accepted request whose
+ * prompt plus {@code max_tokens} exceeds the context. Hangs and out-of-memory
  * errors are findings too. Seeds: {@code RequestParsingFuzzTestInputs/}; see docs/reliability-fuzz.md.
  */
 class RequestParsingFuzzTest {
@@ -70,6 +71,15 @@ class RequestParsingFuzzTest {
         }
     }
 
+    /** An accepted request fits the context: prompt plus max_tokens, counted without int overflow. */
+    private static void assertFits(List<int[]> prompts, SamplingParams params) {
+        for (int[] p : prompts) {
+            long total = (long) p.length + params.maxTokens().orElse(0);
+            assertTrue(total <= MODEL.maxModelLen(), () -> "accepted " + p.length + " prompt tokens + max_tokens "
+                    + params.maxTokens() + " beyond max_model_len " + MODEL.maxModelLen());
+        }
+    }
+
     /** What {@link CompletionsHandler#handle} and {@link ChatCompletionsHandler#handle} check, in their order. */
     private static void check(byte[] bytes) {
         JsonBody body = JsonBody.parse(MAPPER, bytes);
@@ -84,12 +94,14 @@ class RequestParsingFuzzTest {
             int[] prompt = ChatCompletionsHandler.renderPrompt(body, MODEL);
             SamplingParams params = SamplingRequest.parse(body, SamplingRequest.Endpoint.CHAT, MODEL);
             SamplingRequest.checkLength(List.of(prompt), params, MODEL.maxModelLen(), "messages");
+            assertFits(List.of(prompt), params);
         } else {
             if (body.has("suffix")) throw ApiError.badRequest("suffix", "suffix");
             List<int[]> prompts = CompletionsHandler.truncate(
                     CompletionsHandler.prompts(body.get("prompt"), MODEL, body.bool("add_special_tokens", true)), body);
             SamplingParams params = SamplingRequest.parse(body, SamplingRequest.Endpoint.COMPLETIONS, MODEL);
             SamplingRequest.checkLength(prompts, params, MODEL.maxModelLen(), "prompt");
+            assertFits(prompts, params);
             if (body.bool("echo", false)) for (int[] p : prompts) MODEL.tokenizer().decode(p, params.skipSpecialTokens());
         }
     }
