@@ -44,7 +44,6 @@ class SoakTest {
     @Test
     @Timeout(value = 2, unit = TimeUnit.HOURS) // the full run's bound; the short one takes seconds
     void everyRequestIsAccountedForAndTheServerReturnsToIdle() throws Exception {
-        System.setProperty("jdk.httpclient.keepalive.timeout", "5");
         Map<SoakClient.Outcome, AtomicInteger> counts = new EnumMap<>(SoakClient.Outcome.class);
         for (SoakClient.Outcome o : SoakClient.Outcome.values()) counts.put(o, new AtomicInteger());
         List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
