@@ -46,6 +46,7 @@ class SoakTest {
     void everyRequestIsAccountedForAndTheServerReturnsToIdle() throws Exception {
         Map<SoakClient.Outcome, AtomicInteger> counts = new EnumMap<>(SoakClient.Outcome.class);
         for (SoakClient.Outcome o : SoakClient.Outcome.values()) counts.put(o, new AtomicInteger());
+        AtomicInteger overloaded = new AtomicInteger();
         List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
         List<Sample> samples = new ArrayList<>();
         long started;
@@ -66,6 +67,7 @@ class SoakTest {
                         for (int i; (i = next.getAndIncrement()) < end; ) {
                             SoakClient.Result r = client.send(SoakMix.plan(SEED, i));
                             counts.get(r.outcome()).incrementAndGet();
+                            if (r.detail().startsWith("overload")) overloaded.incrementAndGet();
                             if (r.outcome() == SoakClient.Outcome.FAILED && failures.size() < 20) failures.add(r.detail());
                         }
                     }));
@@ -81,8 +83,10 @@ class SoakTest {
         int rejected = counts.get(SoakClient.Outcome.REJECTED).get();
         int aborted = counts.get(SoakClient.Outcome.ABORTED).get();
         int failed = counts.get(SoakClient.Outcome.FAILED).get();
-        System.out.printf("soak: %d requests at concurrency %d in %.1f s: completed %d, rejected %d, aborted %d, failed %d%n",
-                REQUESTS, CONCURRENCY, elapsedNanos / 1e9, completed, rejected, aborted, failed);
+        long plannedBad = java.util.stream.IntStream.range(0, REQUESTS).filter(i -> SoakMix.plan(SEED, i).kind() == SoakMix.Kind.BAD).count();
+        System.out.printf("soak: %d requests at concurrency %d in %.1f s: completed %d, rejected %d (%d planned bad requests, %d"
+                        + " overload 429/503), aborted %d, failed %d%n",
+                REQUESTS, CONCURRENCY, elapsedNanos / 1e9, completed, rejected, plannedBad, overloaded.get(), aborted, failed);
         for (Sample s : samples) System.out.println("soak: " + s);
 
         assertTrue(failures.isEmpty(), () -> failed + " requests failed, first ones:\n" + String.join("\n", failures));
