@@ -71,7 +71,6 @@ final class SamplingRequest {
                 throw ApiError.badRequest("This model's maximum context length is " + maxModelLen + " tokens. However, your request has "
                         + p.length + " input tokens. Please reduce the length of the input " + what + ".", what);
             }
-            // In long: max_tokens near 2^31 would wrap an int sum negative and slip past the check.
             if (params.maxTokens().isPresent() && (long) p.length + params.maxTokens().getAsInt() > maxModelLen) {
                 int max = params.maxTokens().getAsInt();
                 throw ApiError.badRequest("'max_tokens' or 'max_completion_tokens' is too large: " + max + ". This model's maximum context length is "
