@@ -193,10 +193,20 @@ public final class Json {
             try {
                 return Long.parseLong(s);
             } catch (NumberFormatException tooBig) {
-                return Double.parseDouble(s);
+                return finiteDouble(s, start);
             }
         }
-        return Double.parseDouble(s);
+        return finiteDouble(s, start);
+    }
+
+    /** A number past the double range (1e400) would read as Infinity, which JSON cannot write back: refuse it. */
+    private double finiteDouble(String s, int start) {
+        double d = Double.parseDouble(s);
+        if (Double.isInfinite(d)) {
+            pos = start;
+            throw error("number " + (s.length() > 40 ? s.substring(0, 40) + "..." : s) + " is out of range");
+        }
+        return d;
     }
 
     private Object readLiteral(String word, Object value) {

@@ -69,6 +69,13 @@ record JsonFields(Path file, String prefix, Map<String, Object> fields) {
         return v;
     }
 
+    /** A required integer in {@code [min, max]}; above {@code max} the message gives the bound, so a typo is plain. */
+    int requiredInt(String key, int min, int max) {
+        int v = requiredInt(key, min);
+        if (v > max) throw error(key, "is " + v + ", above the supported maximum " + max + " (corrupt config.json?)");
+        return v;
+    }
+
     OptionalDouble optDouble(String key) {
         Object v = fields.get(key);
         if (v == null) return OptionalDouble.empty();

@@ -36,6 +36,21 @@ public final class ModelConfigParser {
     private static final List<String> SUPPORTED = List.of(
             "LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "Qwen3ForCausalLM");
 
+    /**
+     * Upper bounds on the sizes a config.json may declare. They are far above any released model
+     * (Llama 3.1 405B: hidden 16384, intermediate 53248, 126 layers, 128 heads; the largest
+     * vocabularies are about 2^18; the longest contexts about 10M) and exist so that a corrupt or
+     * hostile file (hidden_size 2^31 − 1) is refused by name before anything is sized from it,
+     * instead of overflowing an int product or exhausting memory.
+     */
+    public static final int MAX_HIDDEN_SIZE = 1 << 16;
+    public static final int MAX_INTERMEDIATE_SIZE = 1 << 18;
+    public static final int MAX_LAYERS = 1 << 10;
+    public static final int MAX_HEADS = 1 << 10;
+    public static final int MAX_HEAD_DIM = 1 << 10;
+    public static final int MAX_VOCAB_SIZE = 1 << 22;
+    public static final int MAX_POSITION_EMBEDDINGS = 1 << 24;
+
     /** Reads and checks {@code configJson}. */
     public static ModelConfig parse(Path configJson) {
         String text;
@@ -65,18 +80,18 @@ public final class ModelConfigParser {
         String modelType = c.optString("model_type").orElse(MODEL_TYPES.get(architecture));
         rejectUnsupportedFeatures(c, architecture);
 
-        int hiddenSize = c.requiredInt("hidden_size", 1);
-        int intermediateSize = c.requiredInt("intermediate_size", 1);
-        int numHiddenLayers = c.requiredInt("num_hidden_layers", 1);
-        int numAttentionHeads = c.requiredInt("num_attention_heads", 1);
+        int hiddenSize = c.requiredInt("hidden_size", 1, MAX_HIDDEN_SIZE);
+        int intermediateSize = c.requiredInt("intermediate_size", 1, MAX_INTERMEDIATE_SIZE);
+        int numHiddenLayers = c.requiredInt("num_hidden_layers", 1, MAX_LAYERS);
+        int numAttentionHeads = c.requiredInt("num_attention_heads", 1, MAX_HEADS);
         int numKeyValueHeads = c.optInt("num_key_value_heads").orElse(numAttentionHeads);
         if (numKeyValueHeads < 1 || numAttentionHeads % numKeyValueHeads != 0) {
             throw c.error("num_key_value_heads", "must divide num_attention_heads (" + numAttentionHeads
                     + ") evenly, got " + numKeyValueHeads);
         }
         int headDim = headDim(c, hiddenSize, numAttentionHeads);
-        int vocabSize = c.requiredInt("vocab_size", 1);
-        int maxPositionEmbeddings = c.requiredInt("max_position_embeddings", 1);
+        int vocabSize = c.requiredInt("vocab_size", 1, MAX_VOCAB_SIZE);
+        int maxPositionEmbeddings = c.requiredInt("max_position_embeddings", 1, MAX_POSITION_EMBEDDINGS);
         double rmsNormEps = c.positiveDouble("rms_norm_eps", 1e-6);
         rejectSlidingWindow(c, architecture, maxPositionEmbeddings);
 
@@ -131,13 +146,14 @@ public final class ModelConfigParser {
     private static int headDim(JsonFields c, int hiddenSize, int numAttentionHeads) {
         int headDim;
         if (c.has("head_dim")) {
-            headDim = c.requiredInt("head_dim", 1);
+            headDim = c.requiredInt("head_dim", 1, MAX_HEAD_DIM);
         } else if (hiddenSize % numAttentionHeads != 0) {
             throw c.error("hidden_size", hiddenSize + " is not divisible by num_attention_heads " + numAttentionHeads
                     + " and head_dim is not given");
         } else {
             headDim = hiddenSize / numAttentionHeads;
         }
+        if (headDim > MAX_HEAD_DIM) throw c.error("hidden_size", "gives head_dim " + headDim + ", above the supported " + MAX_HEAD_DIM);
         // RoPE rotates pairs (i, i + headDim/2), so the head width must be even.
         if (headDim % 2 != 0) throw c.error(c.has("head_dim") ? "head_dim" : "hidden_size", "gives an odd head_dim " + headDim + "; RoPE needs an even one");
         return headDim;

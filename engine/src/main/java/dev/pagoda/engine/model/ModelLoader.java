@@ -32,12 +32,20 @@ public final class ModelLoader {
         try {
             ModelWeights weights = switch (format) {
                 case SAFETENSORS -> WeightLoader.load(config, SafetensorsCheckpoint.open(modelDir, arena));
-                case DUMMY -> DummyWeights.create(config, arena, RandomWeights.DEFAULT);
+                case DUMMY -> dummy(modelDir, config, arena);
             };
             return new LoadedModel(modelDir, config, weights, generationConfig, format, arena);
         } catch (RuntimeException | Error e) {
             arena.close();
             throw e;
+        }
+    }
+
+    private static ModelWeights dummy(Path modelDir, ModelConfig config, Arena arena) {
+        try {
+            return DummyWeights.create(config, arena, RandomWeights.DEFAULT);
+        } catch (ModelLoadException e) {
+            throw new ModelLoadException(modelDir.resolve("config.json") + ": " + e.getMessage(), e);
         }
     }
 }

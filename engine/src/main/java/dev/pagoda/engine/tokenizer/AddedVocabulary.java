@@ -51,6 +51,9 @@ final class AddedVocabulary {
             if (!(o instanceof Map<?, ?> m) || !(m.get("id") instanceof Long id) || !(m.get("content") instanceof String content)) {
                 throw new TokenizerException("tokenizer.json: each added_tokens entry needs an integer 'id' and a string 'content'");
             }
+            if (id < 0 || id > Tokenizer.MAX_TOKEN_ID) {
+                throw new TokenizerException("tokenizer.json: added token '" + content + "' has id " + id + ", outside [0, " + Tokenizer.MAX_TOKEN_ID + "]");
+            }
             out.add(new AddedToken(id.intValue(), content, JsonFields.bool(m, "single_word", false),
                     JsonFields.bool(m, "lstrip", false), JsonFields.bool(m, "rstrip", false),
                     JsonFields.bool(m, "normalized", true), JsonFields.bool(m, "special", false)));

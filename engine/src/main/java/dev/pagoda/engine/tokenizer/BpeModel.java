@@ -79,8 +79,9 @@ final class BpeModel {
         int maxId = -1;
         if (!(model.get("vocab") instanceof Map<?, ?> v)) throw new TokenizerException("tokenizer.json: model.vocab must be an object");
         for (Map.Entry<?, ?> e : v.entrySet()) {
-            if (!(e.getValue() instanceof Long id) || id < 0 || id > Integer.MAX_VALUE) {
-                throw new TokenizerException("tokenizer.json: model.vocab['" + e.getKey() + "'] must be a non-negative integer id");
+            if (!(e.getValue() instanceof Long id) || id < 0 || id > Tokenizer.MAX_TOKEN_ID) {
+                throw new TokenizerException("tokenizer.json: model.vocab['" + e.getKey() + "'] must be an integer id in [0, "
+                        + Tokenizer.MAX_TOKEN_ID + "], got " + e.getValue());
             }
             vocab.put((String) e.getKey(), id.intValue());
             maxId = Math.max(maxId, id.intValue());

@@ -22,6 +22,13 @@ import java.util.function.UnaryOperator;
  * Instances are immutable and thread-safe.
  */
 public final class Tokenizer {
+    /**
+     * The largest token id accepted from tokenizer.json (2^22 − 1). Ids index arrays here, so an id
+     * near 2^31 in a corrupt file would size a gigabyte array; the largest real vocabularies have
+     * about 2^18 tokens.
+     */
+    public static final int MAX_TOKEN_ID = (1 << 22) - 1;
+
     private final Normalizer normalizer;
     private final PreTokenizer preTokenizer;
     private final BpeModel model;

@@ -168,6 +168,18 @@ class ModelConfigParserTest {
                 new Bad("unknown dtype", Map.of("torch_dtype", "int8"), List.of("torch_dtype", "int8")),
                 new Bad("bad eos", Map.of("eos_token_id", List.of(1, "x")), List.of("eos_token_id", "\"x\"")),
                 new Bad("int overflow", Map.of("vocab_size", 1L << 40), List.of("vocab_size", String.valueOf(1L << 40))),
+                // Absurd sizes that fit an int are refused by name before anything is sized from them.
+                new Bad("absurd hidden_size", Map.of("hidden_size", Integer.MAX_VALUE), List.of("hidden_size", "2147483647", "maximum 65536")),
+                new Bad("hidden_size 2^31", Map.of("hidden_size", 1L << 31), List.of("hidden_size", "2147483648", "out of range")),
+                new Bad("absurd intermediate_size", Map.of("intermediate_size", 1 << 30), List.of("intermediate_size", "maximum 262144")),
+                new Bad("absurd layers", Map.of("num_hidden_layers", 1_000_000), List.of("num_hidden_layers", "1000000", "maximum 1024")),
+                new Bad("absurd heads", Map.of("num_attention_heads", 1 << 20, "num_key_value_heads", 1), List.of("num_attention_heads", "maximum 1024")),
+                new Bad("absurd head_dim", Map.of("head_dim", 1 << 20), List.of("head_dim", "maximum 1024")),
+                new Bad("absurd vocab", Map.of("vocab_size", 1 << 30), List.of("vocab_size", "maximum 4194304")),
+                new Bad("absurd context", Map.of("max_position_embeddings", Integer.MAX_VALUE), List.of("max_position_embeddings", "maximum 16777216")),
+                new Bad("missing vocab_size", mapWithNull("vocab_size"), List.of("vocab_size", "missing")),
+                new Bad("array layers", Map.of("num_hidden_layers", List.of(32)), List.of("num_hidden_layers", "integer")),
+                new Bad("rope_scaling not an object", Map.of("rope_scaling", "llama3"), List.of("rope_scaling", "object")),
                 new Bad("quantized", Map.of("quantization_config", Map.of("quant_method", "awq")), List.of("quantization_config")),
                 new Bad("qwen sliding window", Map.of("architectures", List.of("Qwen2ForCausalLM"), "use_sliding_window", true, "sliding_window", 4096), List.of("sliding_window", "4096")));
     }

@@ -128,6 +128,19 @@ class ModelLoaderTest {
     }
 
     @Test
+    void dummyWeightsBeyondPhysicalMemoryAreRefusedBeforeAllocating() throws IOException {
+        // Every size within its bound, the product far beyond any machine: 1024 layers of 65536 x 262144 matrices.
+        ModelConfig tiny = TinyConfigs.llama(DType.BF16);
+        ModelConfig huge = new ModelConfig(tiny.architecture(), tiny.modelType(), 1 << 16, 1 << 18, 1 << 10, 64, 8, 1024,
+                1 << 22, 4096, tiny.rmsNormEps(), tiny.ropeTheta(), tiny.ropeScaling(), false, false, false, DType.BF16,
+                tiny.bosTokenId(), tiny.eosTokenIds());
+        Path dir = Files.createDirectories(tmp.resolve("huge"));
+        Files.writeString(dir.resolve("config.json"), ModelConfigParser.toJson(huge));
+        var e = assertThrows(ModelLoadException.class, () -> ModelLoader.load(dir, LoadFormat.DUMMY));
+        ModelConfigParserTest.assertMessage(e, dir.resolve("config.json").toString(), "dummy weights", "bytes of memory");
+    }
+
+    @Test
     void notADirectoryIsNamed() {
         Path missing = tmp.resolve("nothing-here");
         var e = assertThrows(ModelLoadException.class, () -> ModelLoader.load(missing));
