@@ -35,6 +35,9 @@ import java.util.List;
  * errors are findings too. Seeds: {@code RequestParsingFuzzTestInputs/}; see docs/reliability-fuzz.md.
  */
 class RequestParsingFuzzTest {
+    /** The server's default request limits ({@code serve} without limit flags). */
+    private static final RequestLimits LIMITS = RequestLimits.DEFAULT;
+
     /** The server's mapper settings ({@link OpenAiServer}). */
     private static final ObjectMapper MAPPER = new ObjectMapper()
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -91,15 +94,15 @@ class RequestParsingFuzzTest {
         SamplingRequest.checkUnsupported(body);
         body.integer("priority");
         if (body.has("messages")) {
-            int[] prompt = ChatCompletionsHandler.renderPrompt(body, MODEL);
-            SamplingParams params = SamplingRequest.parse(body, SamplingRequest.Endpoint.CHAT, MODEL);
+            int[] prompt = ChatCompletionsHandler.renderPrompt(body, MODEL, LIMITS);
+            SamplingParams params = SamplingRequest.parse(body, SamplingRequest.Endpoint.CHAT, MODEL, LIMITS);
             SamplingRequest.checkLength(List.of(prompt), params, MODEL.maxModelLen(), "messages");
             assertFits(List.of(prompt), params);
         } else {
             if (body.has("suffix")) throw ApiError.badRequest("suffix", "suffix");
             List<int[]> prompts = CompletionsHandler.truncate(
-                    CompletionsHandler.prompts(body.get("prompt"), MODEL, body.bool("add_special_tokens", true)), body);
-            SamplingParams params = SamplingRequest.parse(body, SamplingRequest.Endpoint.COMPLETIONS, MODEL);
+                    CompletionsHandler.prompts(body.get("prompt"), MODEL, body.bool("add_special_tokens", true), LIMITS), body);
+            SamplingParams params = SamplingRequest.parse(body, SamplingRequest.Endpoint.COMPLETIONS, MODEL, LIMITS);
             SamplingRequest.checkLength(prompts, params, MODEL.maxModelLen(), "prompt");
             assertFits(prompts, params);
             if (body.bool("echo", false)) for (int[] p : prompts) MODEL.tokenizer().decode(p, params.skipSpecialTokens());
