@@ -28,7 +28,7 @@ public final class CudaBackend implements ComputeBackend {
     private DecodeGraphs decodeGraphs;
     private CudaKvCache cache;
     private boolean useCudaGraphs = !"false".equals(System.getProperty("pagoda.cuda.graphs"));
-    private boolean deviceSampling = "device".equals(System.getProperty("pagoda.cuda.sampling"));
+    private boolean deviceSampling = !"host".equals(System.getProperty("pagoda.cuda.sampling", "device"));
     private CudaSampler sampler;
     private long graphSteps, eagerSteps;
 
@@ -145,8 +145,8 @@ public final class CudaBackend implements ComputeBackend {
     }
 
     /**
-     * Whether the engine samples on the GPU ({@link CudaSampler}); off by default until measured in
-     * serving, on with {@code -Dpagoda.cuda.sampling=device}.
+     * Whether the engine samples on the GPU ({@link CudaSampler}: the logits never leave the device);
+     * on by default, off with {@code -Dpagoda.cuda.sampling=host} (the CPU Sampler on copied logits).
      */
     public void setDeviceSampling(boolean enabled) {
         this.deviceSampling = enabled;
@@ -196,6 +196,29 @@ public final class CudaBackend implements ComputeBackend {
         }
         eagerSteps++;
         return forwardPass.eager(batch, cache);
+    }
+
+    /**
+     * Runs {@code batch} like {@link #forward} but leaves its logits on the device (no copy to the
+     * host): the address of {@code [numLogits, vocabSize]} fp32 logits, row i for
+     * {@code batch.logitsIndices()[i]}, valid until the next forward. What {@link CudaSampler} reads.
+     */
+    long forwardOnDevice(ForwardBatch batch) {
+        requireModel();
+        if (cache == null) throw new IllegalStateException("allocateKvCache must be called before forward");
+        batch.checkFits(config.vocabSize(), cache.numBlocks, cache.blockSize);
+        cuda.makeCurrent();
+        if (useCudaGraphs && decodeGraphs.accepts(batch, cache) && isIdentity(batch.logitsIndices())) {
+            graphSteps++;
+            return decodeGraphs.replay(batch, cache); // a decode step's logits rows are its sequences, in order
+        }
+        eagerSteps++;
+        return forwardPass.eagerOnDevice(batch, cache);
+    }
+
+    private static boolean isIdentity(int[] indices) {
+        for (int i = 0; i < indices.length; i++) if (indices[i] != i) return false;
+        return true;
     }
 
     /** Bytes of weights one decode step reads: the memory-bandwidth bound of decoding is this ÷ bandwidth. */

@@ -68,8 +68,22 @@ final class CudaForwardPass {
 
     /** Uploads {@code batch} (already validated against {@code cache}), runs every launch, returns logits for its {@code logitsIndices}. */
     Logits eager(ForwardBatch batch, CudaKvCache cache) {
+        int numLogits = batch.logitsIndices().length, vocab = config.vocabSize();
+        eagerOnDevice(batch, cache);
+        if (numLogits == 0) return new Logits(0, vocab, new float[0]);
+        float[] logits = new float[numLogits * vocab];
+        cuda.synchronize();
+        cuda.copyToHost(logits, ws.logits, 0);
+        return new Logits(numLogits, vocab, logits);
+    }
+
+    /**
+     * Like {@link #eager} but leaves the logits on the device, for the device sampler: returns the
+     * address of {@code [numLogits, vocabSize]} fp32 logits, row i for {@code batch.logitsIndices()[i]}
+     * (valid until the next forward; the launches are queued on the stream the sampler uses next).
+     */
+    long eagerOnDevice(ForwardBatch batch, CudaKvCache cache) {
         int numTokens = batch.numTokens(), numSeqs = batch.numSeqs(), numLogits = batch.logitsIndices().length;
-        int vocab = config.vocabSize();
         ensureWorkspace(numTokens, numLogits);
 
         // The batch's int arrays in one host-to-device copy:
@@ -110,11 +124,7 @@ final class CudaForwardPass {
                 maxNumBlocksPerSeq, numTokens, numSeqs, numLogits, decode ? decodeSplits(numSeqs, maxSeqLen) : 0);
 
         enqueue(b, ws, cache);
-        if (numLogits == 0) return new Logits(0, vocab, new float[0]);
-        float[] logits = new float[numLogits * vocab];
-        cuda.synchronize();
-        cuda.copyToHost(logits, ws.logits, 0);
-        return new Logits(numLogits, vocab, logits);
+        return ws.logits.address();
     }
 
     /**

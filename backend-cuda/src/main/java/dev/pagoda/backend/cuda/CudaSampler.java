@@ -64,7 +64,9 @@ public final class CudaSampler implements DeviceSampler {
         if (batch.logitsIndices().length != rows.size()) {
             throw new IllegalArgumentException(batch.logitsIndices().length + " logits rows but " + rows.size() + " sampling rows");
         }
-        return sample(backend.forward(batch), rows, uniforms, eosTokenIds);
+        // The logits stay where they were computed: only token ids and the requested logprobs come back.
+        long logits = backend.forwardOnDevice(batch);
+        return sample(logits, rows.size(), backend.vocabSize(), rows, uniforms, eosTokenIds);
     }
 
     /**

@@ -70,9 +70,37 @@ final class DecodeGraphs {
 
     /** Runs decode step {@code b} (see {@link #accepts}) through the graph of its padded size, capturing it on first use. */
     Logits forward(ForwardBatch b, CudaKvCache cache) {
-        if (cache != capturedFor) reset(cache);
-        int numSeqs = b.numSeqs(), size = paddedSize(numSeqs), vocab = pass.config.vocabSize();
+        replay(b, cache);
+        int numSeqs = b.numSeqs(), vocab = pass.config.vocabSize();
+        long t4 = System.nanoTime();
+        long bytes = (long) numSeqs * vocab * Float.BYTES; // [numSeqs, vocabSize]: row s is sequence s's only token
+        if (pinnedBytes < bytes) {
+            if (pinned != null) cuMemFreeHost(pinned);
+            pinned = new Pointer();
+            cuMemAllocHost(pinned, bytes);
+            pinnedFloats = pinned.getByteBuffer(0, bytes).order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+            pinnedBytes = bytes;
+        }
+        cuMemcpyDtoH(pinned, ws.logits.pointer(), bytes);
+        long t5 = System.nanoTime();
+        int numLogits = b.logitsIndices().length;
+        float[] logits = new float[numLogits * vocab];
+        for (int i = 0; i < numLogits; i++) pinnedFloats.get(b.logitsIndices()[i] * vocab, logits, i * vocab, vocab);
+        long t6 = System.nanoTime();
+        phaseNanos[4] += t5 - t4;
+        phaseNanos[5] += t6 - t5;
+        return new Logits(numLogits, vocab, logits);
+    }
+
+    /**
+     * Packs {@code b}, replays its graph and waits: leaves {@code [paddedSize, vocabSize]} fp32 logits
+     * on the device, row s for sequence s (a decode step's {@code logitsIndices} are 0..numSeqs-1), and
+     * returns their address — what the device sampler reads without a copy to the host.
+     */
+    long replay(ForwardBatch b, CudaKvCache cache) {
         long t0 = System.nanoTime();
+        if (cache != capturedFor) reset(cache);
+        int numSeqs = b.numSeqs(), size = paddedSize(numSeqs);
 
         int[] packed = new int[BLOCK_TABLES + size * blockTableStride];
         for (int s = 0; s < size; s++) {
@@ -103,24 +131,10 @@ final class DecodeGraphs {
         long t3 = System.nanoTime();
         cuda.synchronize();
         long t4 = System.nanoTime();
-        long bytes = (long) numSeqs * vocab * Float.BYTES; // [numSeqs, vocabSize]: row s is sequence s's only token
-        if (pinnedBytes < bytes) {
-            if (pinned != null) cuMemFreeHost(pinned);
-            pinned = new Pointer();
-            cuMemAllocHost(pinned, bytes);
-            pinnedFloats = pinned.getByteBuffer(0, bytes).order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
-            pinnedBytes = bytes;
-        }
-        cuMemcpyDtoH(pinned, ws.logits.pointer(), bytes);
-        long t5 = System.nanoTime();
-        int numLogits = b.logitsIndices().length;
-        float[] logits = new float[numLogits * vocab];
-        for (int i = 0; i < numLogits; i++) pinnedFloats.get(b.logitsIndices()[i] * vocab, logits, i * vocab, vocab);
-        long t6 = System.nanoTime();
-        long[] t = {t0, t1, t2, t3, t4, t5, t6};
-        for (int i = 0; i < 6; i++) phaseNanos[i] += t[i + 1] - t[i];
+        long[] t = {t0, t1, t2, t3, t4};
+        for (int i = 0; i < 4; i++) phaseNanos[i] += t[i + 1] - t[i];
         profiledSteps++;
-        return new Logits(numLogits, vocab, logits);
+        return ws.logits.address();
     }
 
     /** GPU time of replaying the graph of {@code size} (already captured) {@code repeats} times back to back, ms per replay. */
