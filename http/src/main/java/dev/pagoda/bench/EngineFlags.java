@@ -75,15 +75,7 @@ public final class EngineFlags {
     }
 
     private long kvCacheBytes() {
-        if (kvCacheMemory == null) return DEFAULTS.kvCacheMemoryBytes();
-        String s = kvCacheMemory.trim().toUpperCase(java.util.Locale.ROOT).replace("IB", "").replace("B", "");
-        long unit = s.endsWith("K") ? 1L << 10 : s.endsWith("M") ? 1L << 20 : s.endsWith("G") ? 1L << 30 : 1;
-        if (unit != 1) s = s.substring(0, s.length() - 1);
-        try {
-            return Long.parseLong(s.trim()) * unit;
-        } catch (NumberFormatException e) {
-            throw new CliException("--kv-cache-memory must be bytes like 536870912, 512M or 4G, got '" + kvCacheMemory + "'");
-        }
+        return dev.pagoda.cli.EngineOptions.bytes(kvCacheMemory, DEFAULTS.kvCacheMemoryBytes()); // one size parser for every command
     }
 
     /** Checks the flags and loads the engine. */

@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
  * The engine's scheduler and KV-cache flags, shared by {@code generate} and {@code serve} (a picocli
  * mixin), with vLLM's names. Unset options take {@link EngineConfig#defaults()}.
  */
-final class EngineOptions {
+public final class EngineOptions {
     private static final EngineConfig DEFAULTS = EngineConfig.defaults();
 
     @Option(names = "--block-size", paramLabel = "TOKENS", description = "tokens per KV-cache block (default: ${DEFAULT-VALUE})")
@@ -45,7 +45,7 @@ final class EngineOptions {
     }
 
     /** {@code 1073741824}, {@code 512M}, {@code 4G}, {@code 4GiB} (binary units). */
-    static long bytes(String v, long defaultValue) {
+    public static long bytes(String v, long defaultValue) {
         if (v == null) return defaultValue;
         String s = v.trim().toUpperCase().replace("IB", "").replace("B", "");
         long unit = 1;
