@@ -89,7 +89,7 @@ final class CudaForwardPass {
             maxSeqLen = Math.max(maxSeqLen, batch.seqLens()[s]);
             decode &= batch.queryLen(s) == 1;
         }
-        int[] prefillTiles = !decode && usesPrefillKernel() ? PagedAttentionPrefill.tiles(batch.queryStartLoc(), batch.seqLens()) : new int[0];
+        int[] prefillTiles = !decode && usesPrefillKernel() ? PagedAttentionPrefill.tiles(batch.queryStartLoc(), batch.seqLens(), prefillKernel.blockM) : new int[0];
         int maxNumBlocksPerSeq = 1;
         for (int s = 0; s < numSeqs; s++) {
             maxNumBlocksPerSeq = Math.max(maxNumBlocksPerSeq, (batch.seqLens()[s] + cache.blockSize - 1) / cache.blockSize);

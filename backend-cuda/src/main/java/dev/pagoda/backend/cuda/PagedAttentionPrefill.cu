@@ -25,13 +25,18 @@
 // prefix-cache hits are the same code. K/V tiles are staged with cp.async: V of tile n is loading
 // while S of tile n is computed, K of tile n + 1 while P · V of tile n is.
 //
+// Precision: Q is fp32 upstream and enters the tensor cores as bf16 (8-bit mantissa), which moves
+// scores by ~2^-9 of |q|·|k|. The _splitq instances also multiply the rounding remainder
+// Q - bf16(Q) (a second bf16 term, so Q carries ~16 bits), at 1.5× the tensor-core work; the
+// softmax weights P go in as bf16 either way, as in FlashAttention.
+//
 // Which (sequence, first row) each thread block takes is a list the host builds (prefillTiles),
 // longest-running tiles (those at the end of long sequences) first.
 #include "Common.cuh"
 
-#define BLOCK_M 64     // query rows per thread block: 4 warps × 16
+// Query rows per thread block: BLOCK_M = 16 × WARPS, 64 (4 warps) by default; the _w8 instance takes
+// 128 rows with 8 warps (each K/V tile shared by twice the rows, half the blocks per SM).
 #define BLOCK_N 64     // keys per K/V tile
-#define WARPS 4
 #define PAD 8          // bf16 elements of padding per shared row: rows 16 bytes apart in banks, no ldmatrix conflicts
 
 __device__ __forceinline__ unsigned packBf16(float lo, float hi) {
@@ -73,7 +78,7 @@ __device__ __forceinline__ void loadKvTile(__nv_bfloat16 (*tile)[HEAD + PAD], co
                                            const int* __restrict__ blockTable, int tileStart, int seqLen,
                                            int numKvHeads, int kvHead, int blockSize) {
     constexpr int CHUNKS = HEAD / 8; // 16-byte chunks per key
-    for (int c = threadIdx.x; c < BLOCK_N * CHUNKS; c += WARPS * 32) {
+    for (int c = threadIdx.x; c < BLOCK_N * CHUNKS; c += blockDim.x) {
         int t = c / CHUNKS, d0 = (c % CHUNKS) * 8;
         int j = tileStart + t;
         const __nv_bfloat16* src = cache;
@@ -88,8 +93,8 @@ __device__ __forceinline__ void loadKvTile(__nv_bfloat16 (*tile)[HEAD + PAD], co
     }
 }
 
-// grid: (numHeads, numPrefillTiles), block: WARPS * 32 threads; static shared memory 2 · BLOCK_N · (HEAD + PAD) bf16.
-template <int HEAD>
+// grid: (numHeads, numPrefillTiles), block: WARPS * 32 threads (tiles of BLOCK_M = 16 · WARPS rows); static shared memory 2 · BLOCK_N · (HEAD + PAD) bf16.
+template <int HEAD, bool SPLIT_Q, int WARPS>
 __device__ void prefillAttention(
         __nv_bfloat16* __restrict__ out,              // [numTokens, numHeads, HEAD] written, o_proj's input
         const float* __restrict__ query,              // [numTokens, numHeads, HEAD] RoPE applied
@@ -104,6 +109,7 @@ __device__ void prefillAttention(
         int numKvHeads,
         int blockSize,
         float scale) {                                // multiplier of q · k, usually 1 / sqrt(HEAD)
+    constexpr int BLOCK_M = 16 * WARPS;
     __shared__ __align__(128) __nv_bfloat16 kTile[BLOCK_N][HEAD + PAD];
     __shared__ __align__(128) __nv_bfloat16 vTile[BLOCK_N][HEAD + PAD];
     int head = blockIdx.x; // heads fastest: the heads of a GQA group run side by side and share K/V in L2
@@ -125,8 +131,8 @@ __device__ void prefillAttention(
     // endregion
     int lastInTile = min(contextLen + tileRow + BLOCK_M - 1, seqLen - 1); // the block's last visible position
 
-    // Q fragments (A operand, 16 rows × HEAD), rounded to bf16 once: qFrag[k-step][4].
-    unsigned qFrag[HEAD / 16][4];
+    // Q fragments (A operand, 16 rows × HEAD), rounded to bf16 once: qFrag[k-step][4]; qLow: what rounding left (SPLIT_Q).
+    unsigned qFrag[HEAD / 16][4], qLow[SPLIT_Q ? HEAD / 16 : 1][4];
     {
         const float* q0 = query + ((long long) (queryStart + i0) * numHeads + head) * HEAD;
         const float* q1 = query + ((long long) (queryStart + i1) * numHeads + head) * HEAD;
@@ -139,10 +145,15 @@ __device__ void prefillAttention(
             float2 b = ok1 ? *reinterpret_cast<const float2*>(q1 + c) : make_float2(0.f, 0.f);
             float2 c2 = ok0 ? *reinterpret_cast<const float2*>(q0 + c + 8) : make_float2(0.f, 0.f);
             float2 d = ok1 ? *reinterpret_cast<const float2*>(q1 + c + 8) : make_float2(0.f, 0.f);
-            qFrag[k][0] = packBf16(a.x * s, a.y * s);
-            qFrag[k][1] = packBf16(b.x * s, b.y * s);
-            qFrag[k][2] = packBf16(c2.x * s, c2.y * s);
-            qFrag[k][3] = packBf16(d.x * s, d.y * s);
+            float v[4][2] = {{a.x * s, a.y * s}, {b.x * s, b.y * s}, {c2.x * s, c2.y * s}, {d.x * s, d.y * s}};
+            #pragma unroll
+            for (int i = 0; i < 4; i++) {
+                qFrag[k][i] = packBf16(v[i][0], v[i][1]);
+                if constexpr (SPLIT_Q) {
+                    __nv_bfloat162 hi = *reinterpret_cast<__nv_bfloat162*>(&qFrag[k][i]);
+                    qLow[k][i] = packBf16(v[i][0] - __low2float(hi), v[i][1] - __high2float(hi));
+                }
+            }
         }
     }
 
@@ -173,6 +184,10 @@ __device__ void prefillAttention(
                 ldmatrixX4(b, &kTile[8 * (n + (m >> 1)) + r][16 * k + 8 * (m & 1)]);
                 mma16816(s[n], qFrag[k], b[0], b[1]);
                 mma16816(s[n + 1], qFrag[k], b[2], b[3]);
+                if constexpr (SPLIT_Q) {
+                    mma16816(s[n], qLow[k], b[0], b[1]);
+                    mma16816(s[n + 1], qLow[k], b[2], b[3]);
+                }
             }
         }
 
@@ -261,16 +276,20 @@ __device__ void prefillAttention(
     }
 }
 
-#define PREFILL_KERNEL(HEAD)                                                                                     \
-    extern "C" __global__ void __launch_bounds__(WARPS * 32) paged_attention_prefill_h##HEAD(                    \
+#define PREFILL_KERNEL(NAME, HEAD, SPLIT_Q, WARPS)                                                                  \
+    extern "C" __global__ void __launch_bounds__(WARPS * 32) NAME(                                               \
             __nv_bfloat16* __restrict__ out, const float* __restrict__ query,                                   \
             const __nv_bfloat16* __restrict__ keyCache, const __nv_bfloat16* __restrict__ valueCache,           \
             const int* __restrict__ queryStartLoc, const int* __restrict__ seqLens,                            \
             const int* __restrict__ blockTables, const int* __restrict__ prefillTiles,                         \
             int maxNumBlocksPerSeq, int numHeads, int numKvHeads, int blockSize, float scale) {                \
-        prefillAttention<HEAD>(out, query, keyCache, valueCache, queryStartLoc, seqLens, blockTables,          \
+        prefillAttention<HEAD, SPLIT_Q, WARPS>(out, query, keyCache, valueCache, queryStartLoc, seqLens, blockTables,          \
                                prefillTiles, maxNumBlocksPerSeq, numHeads, numKvHeads, blockSize, scale);     \
     }
 
-PREFILL_KERNEL(64)
-PREFILL_KERNEL(128)
+PREFILL_KERNEL(paged_attention_prefill_h64, 64, false, 4)
+PREFILL_KERNEL(paged_attention_prefill_h128, 128, false, 4)
+PREFILL_KERNEL(paged_attention_prefill_h64_splitq, 64, true, 4)
+PREFILL_KERNEL(paged_attention_prefill_h128_splitq, 128, true, 4)
+PREFILL_KERNEL(paged_attention_prefill_h64_w8, 64, false, 8)
+PREFILL_KERNEL(paged_attention_prefill_h128_w8, 128, false, 8)

@@ -61,11 +61,11 @@ public final class CudaPrefillBenchmark {
             table[j] = t;
         }
         int[] queryStartLoc = {0, len}, seqLens = {len};
-        int[] tiles = PagedAttentionPrefill.tiles(queryStartLoc, seqLens);
-        int[] ints = CudaKernelsTest.concat(queryStartLoc, seqLens, table, tiles);
+        int[] tiles = PagedAttentionPrefill.tiles(queryStartLoc, seqLens), tiles128 = PagedAttentionPrefill.tiles(queryStartLoc, seqLens, 128);
+        int[] ints = CudaKernelsTest.concat(queryStartLoc, seqLens, table, tiles, tiles128);
         DeviceBuffer dInts = cuda.allocate(ints.length * 4L);
         cuda.copyToDevice(dInts, ints);
-        long dQueryStartLoc = dInts.address(), dSeqLens = dQueryStartLoc + 8, dTable = dSeqLens + 4, dTiles = dTable + 4L * numBlocks;
+        long dQueryStartLoc = dInts.address(), dSeqLens = dQueryStartLoc + 8, dTable = dSeqLens + 4, dTiles = dTable + 4L * numBlocks, dTiles128 = dTiles + 4L * tiles.length;
         float[] query = new float[len * numHeads * headSize];
         for (int i = 0; i < query.length; i++) query[i] = (float) r.nextGaussian();
         DeviceBuffer dQuery = cuda.allocate(query.length * 4L), dOut = cuda.allocate(query.length * 2L);
@@ -73,13 +73,18 @@ public final class CudaPrefillBenchmark {
         float scale = (float) (1 / Math.sqrt(headSize));
         double flops = 4.0 * len * len * numHeads * headSize / 2; // Q·Kᵀ and P·V, 2 flops per multiply-add, half the square
         PagedAttention onePass = new PagedAttention(cuda);
-        PagedAttentionPrefill prefill = new PagedAttentionPrefill(cuda);
+        PagedAttentionPrefill prefill = new PagedAttentionPrefill(cuda, false, 4), split = new PagedAttentionPrefill(cuda, true, 4);
+        PagedAttentionPrefill w8 = new PagedAttentionPrefill(cuda, false, 8);
         double prefillMs = PagedAttentionBenchmark.time(cuda, () -> prefill.forward(dOut.address(), dQuery.address(), keyCache.address(),
+                valueCache.address(), dQueryStartLoc, dSeqLens, dTable, dTiles, tiles.length / 2, numBlocks, numHeads, numKvHeads, headSize, blockSize, scale));
+        double w8Ms = PagedAttentionBenchmark.time(cuda, () -> w8.forward(dOut.address(), dQuery.address(), keyCache.address(),
+                valueCache.address(), dQueryStartLoc, dSeqLens, dTable, dTiles128, tiles128.length / 2, numBlocks, numHeads, numKvHeads, headSize, blockSize, scale));
+        double splitMs = PagedAttentionBenchmark.time(cuda, () -> split.forward(dOut.address(), dQuery.address(), keyCache.address(),
                 valueCache.address(), dQueryStartLoc, dSeqLens, dTable, dTiles, tiles.length / 2, numBlocks, numHeads, numKvHeads, headSize, blockSize, scale));
         double onePassMs = PagedAttentionBenchmark.time(cuda, () -> onePass.forward(dOut.address(), dQuery.address(), keyCache.address(),
                 valueCache.address(), dQueryStartLoc, dSeqLens, dTable, numBlocks, len, 1, numHeads, numKvHeads, headSize, blockSize, scale));
         String shape = String.format("| %d | %d/%d × %d |", len, numHeads, numKvHeads, headSize);
-        for (Object[] row : new Object[][] {{"prefill (PagedAttentionPrefill.cu)", prefillMs}, {"one-pass (PagedAttention.cu)", onePassMs}}) {
+        for (Object[] row : new Object[][] {{"prefill (PagedAttentionPrefill.cu)", prefillMs}, {"prefill, split Q (_splitq)", splitMs}, {"prefill, 128-row tiles (_w8)", w8Ms}, {"one-pass (PagedAttention.cu)", onePassMs}}) {
             double ms = (double) row[1];
             System.out.printf("%s %s | %.3f | %.1f | %.1f%% |%n", shape, row[0], ms, flops / (ms / 1e3) / 1e12, 100 * flops / (ms / 1e3) / peak);
         }
