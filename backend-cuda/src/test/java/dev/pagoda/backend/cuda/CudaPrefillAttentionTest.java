@@ -103,8 +103,9 @@ class CudaPrefillAttentionTest {
                               int headSize, int blockSize, float scale, String label) {
         int numSeqs = seqs.length;
 
-        // Against the one-pass kernel: both outputs are bf16, each up to half an ulp (2^-9 relative) from its own
-        // fp32 result, so the difference is measured relative to max(1, |value|).
+        // Against the one-pass kernel: two approximations, each held to 2e-2 of the exact result below (bf16
+        // outputs, and here bf16 Q and weights too), so up to 4e-2 apart relative to max(1, |value|); a wrong
+        // key, block or mask moves rows by O(1).
         double maxVsOnePass = 0;
         for (int i = 0; i < out.length; i++) {
             double a = Bf16.toFloat(out[i]), b = Bf16.toFloat(onePass[i]);
@@ -128,10 +129,11 @@ class CudaPrefillAttentionTest {
             }
         }
         // Convex combinations of values of size ~1; Q and the softmax weights go into the tensor cores as bf16
-        // (2^-9 relative), the output is rounded to bf16: a few 1e-3 typical, 2e-2 allows the sharpest rows.
+        // (2^-9 relative), the output is rounded to bf16 (values up to ~4: ulp 1.6e-2); measured on the H100:
+        // ≤ 1.4e-2 with bf16 Q, ≤ 8.6e-3 with split Q (the one-pass kernel vs this kernel: ≤ 2.3e-2).
         System.out.printf("prefill attention (%s): max |Δ| vs naive %.2e, vs one-pass %.2e relative to max(1, |value|)%n", label, maxErr, maxVsOnePass);
         assertTrue(maxErr < 2e-2, label + ": max |Δ| vs naive " + maxErr);
-        assertTrue(maxVsOnePass < 2e-2, label + ": max |Δ| / max(1, |value|) vs one-pass " + maxVsOnePass);
+        assertTrue(maxVsOnePass < 4e-2, label + ": max |Δ| / max(1, |value|) vs one-pass " + maxVsOnePass);
     }
 
     private static DeviceBuffer upload(short[] values) {
