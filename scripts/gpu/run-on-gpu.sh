@@ -10,6 +10,8 @@
 #   nvidia-smi.txt       the device as found
 #   ncu-fused.csv, ncu-unfused.csv   with PROFILE=1: per-kernel GPU time of one eager decode step
 # BENCH="qwen llama8b" picks the decode benchmark's models (default both); BENCH=none skips it.
+# BENCH containing "prefill" runs CudaPrefillBenchmark first, before the tests (prefill.txt: GEMM peak,
+# prefill vs one-pass attention, 8B / 0.5B prompt forward passes); BENCH=prefill: that benchmark and the tests, no other benchmark.
 # Exit status: JUnit's (0 when every test passed).
 #
 #   bash run-on-gpu.sh OUT_DIR [decodeSteps]
@@ -27,13 +29,18 @@ cp="$here/test-classes/backend-cuda:$here/test-classes/conformance"
 for jar in "$here"/lib/*.jar; do cp="$cp:$jar"; done
 jvm=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Dpagoda.repoRoot="$here/repo" -Xss8m)
 
+bench="${BENCH:-qwen llama8b}"
+case " $bench " in *" prefill "*)
+  "$java" "${jvm[@]}" -cp "$cp" dev.pagoda.backend.cuda.CudaPrefillBenchmark 2>&1 | tee "$out/prefill.txt"
+  bench="$(echo " $bench " | sed 's/ prefill / /; s/^ *//; s/ *$//')"; [ -n "$bench" ] || bench=none ;;
+esac
+
 "$java" "${jvm[@]}" -jar "$here/junit/junit-platform-console-standalone.jar" execute \
   --class-path "$cp" --scan-class-path "$here/test-classes/backend-cuda:$here/test-classes/conformance" \
   --include-tag gpu --exclude-engine junit-vintage --exclude-engine junit-platform-suite --details=tree --disable-banner --disable-ansi-colors \
   --reports-dir "$out/junit" 2>&1 | tee "$out/gpu-tests.log"
 status=${PIPESTATUS[0]}
 
-bench="${BENCH:-qwen llama8b}"
 if [ "$bench" != none ]; then
   # shellcheck disable=SC2086
   "$java" "${jvm[@]}" -cp "$cp" dev.pagoda.backend.cuda.CudaDecodeBenchmark "$steps" $bench 2>&1 | tee "$out/benchmark.txt"

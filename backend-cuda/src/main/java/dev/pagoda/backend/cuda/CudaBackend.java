@@ -110,6 +110,15 @@ public final class CudaBackend implements ComputeBackend {
     }
 
     /**
+     * Whether batches that are not pure decode use the prefill attention kernel (the default:
+     * PagedAttentionPrefill.cu, tiles of query rows on tensor cores) or the one-pass kernel.
+     */
+    public void setPrefillAttention(boolean enabled) {
+        requireModel();
+        forwardPass.prefillAttention = enabled;
+    }
+
+    /**
      * Whether decode steps use the decode attention kernel (the default: GQA heads share K/V reads,
      * long contexts split over blocks) or the one-pass kernel. Drops captured graphs.
      */

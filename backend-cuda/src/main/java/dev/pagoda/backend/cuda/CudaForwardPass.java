@@ -28,6 +28,7 @@ final class CudaForwardPass {
     private final RmsNorm rmsNorm;
     private final RotaryKvCache rotaryKvCache;
     private final PagedAttention pagedAttention;
+    private final PagedAttentionPrefill prefillKernel;
     private final Activation activation;
     private final Gemv gemv;
     /**
@@ -40,6 +41,11 @@ final class CudaForwardPass {
      * {@code -Dpagoda.cuda.fusedDecode=false} keeps them on the unfused path, for comparison).
      */
     boolean fusedDecode = !"false".equals(System.getProperty("pagoda.cuda.fusedDecode"));
+    /**
+     * Batches that are not pure decode through the prefill attention kernel, PagedAttentionPrefill.cu
+     * (the default, for head sizes 64 and 128; {@code -Dpagoda.cuda.prefillAttention=false}: one-pass).
+     */
+    boolean prefillAttention = !"false".equals(System.getProperty("pagoda.cuda.prefillAttention"));
     /** Pure decode batches through the decode attention kernel (the default; {@code -Dpagoda.cuda.decodeAttention=false}: one-pass). */
     boolean decodeAttention = !"false".equals(System.getProperty("pagoda.cuda.decodeAttention"));
     private final DeviceBuffer invFreq; // [headDim / 2] fp32
@@ -57,6 +63,7 @@ final class CudaForwardPass {
         this.rmsNorm = new RmsNorm(cuda);
         this.rotaryKvCache = new RotaryKvCache(cuda);
         this.pagedAttention = new PagedAttention(cuda);
+        this.prefillKernel = new PagedAttentionPrefill(cuda);
         this.activation = new Activation(cuda);
         this.gemv = new Gemv(cuda);
         float[] freqs = RotaryEmbedding.inverseFrequencies(config.headDim(), config.ropeTheta(), config.ropeScaling());
@@ -89,11 +96,19 @@ final class CudaForwardPass {
         // The batch's int arrays in one host-to-device copy:
         //   tokenIds [numTokens] | positions [numTokens] | slotMapping [numTokens] | queryStartLoc [numSeqs + 1]
         //   | seqLens [numSeqs] | logitsIndices [numLogits] | blockTables [numSeqs, maxNumBlocksPerSeq]
+        //   | prefillTiles [numPrefillTiles, 2] (batches that are not pure decode, head sizes the prefill kernel has)
+        int maxSeqLen = 0;
+        boolean decode = true; // one new token per sequence: the decode attention kernel applies
+        for (int s = 0; s < numSeqs; s++) {
+            maxSeqLen = Math.max(maxSeqLen, batch.seqLens()[s]);
+            decode &= batch.queryLen(s) == 1;
+        }
+        int[] prefillTiles = !decode && usesPrefillKernel() ? PagedAttentionPrefill.tiles(batch.queryStartLoc(), batch.seqLens(), prefillKernel.blockM) : new int[0];
         int maxNumBlocksPerSeq = 1;
         for (int s = 0; s < numSeqs; s++) {
             maxNumBlocksPerSeq = Math.max(maxNumBlocksPerSeq, (batch.seqLens()[s] + cache.blockSize - 1) / cache.blockSize);
         }
-        int[] packed = new int[3 * numTokens + 2 * numSeqs + 1 + numLogits + numSeqs * maxNumBlocksPerSeq];
+        int[] packed = new int[3 * numTokens + 2 * numSeqs + 1 + numLogits + numSeqs * maxNumBlocksPerSeq + prefillTiles.length];
         int at = 0;
         at = put(packed, at, batch.tokenIds());
         at = put(packed, at, batch.positions());
@@ -105,6 +120,8 @@ final class CudaForwardPass {
             int needed = (batch.seqLens()[s] + cache.blockSize - 1) / cache.blockSize;
             System.arraycopy(batch.blockTables()[s], 0, packed, at + s * maxNumBlocksPerSeq, needed);
         }
+        at += numSeqs * maxNumBlocksPerSeq;
+        put(packed, at, prefillTiles);
         if (batchInts == null || batchInts.bytes() < packed.length * 4L) {
             cuda.free(batchInts);
             batchInts = cuda.allocate(Math.max(packed.length * 4L, 1 << 16));
@@ -114,14 +131,10 @@ final class CudaForwardPass {
         long tokenIds = base, positions = tokenIds + 4L * numTokens, slotMapping = positions + 4L * numTokens;
         long queryStartLoc = slotMapping + 4L * numTokens, seqLens = queryStartLoc + 4L * (numSeqs + 1);
         long logitsIndices = seqLens + 4L * numSeqs, blockTables = logitsIndices + 4L * numLogits;
-        int maxSeqLen = 0;
-        boolean decode = true; // one new token per sequence: the decode attention kernel applies
-        for (int s = 0; s < numSeqs; s++) {
-            maxSeqLen = Math.max(maxSeqLen, batch.seqLens()[s]);
-            decode &= batch.queryLen(s) == 1;
-        }
+        long prefillTilesAt = blockTables + 4L * numSeqs * maxNumBlocksPerSeq;
         DeviceBatch b = new DeviceBatch(tokenIds, positions, slotMapping, queryStartLoc, seqLens, logitsIndices, blockTables,
-                maxNumBlocksPerSeq, numTokens, numSeqs, numLogits, decode ? decodeSplits(numSeqs, maxSeqLen) : 0);
+                maxNumBlocksPerSeq, numTokens, numSeqs, numLogits, decode ? decodeSplits(numSeqs, maxSeqLen) : 0,
+                prefillTiles.length == 0 ? 0 : prefillTilesAt, prefillTiles.length / 2);
 
         enqueue(b, ws, cache);
         return ws.logits.address();
@@ -235,13 +248,21 @@ final class CudaForwardPass {
                 && Gemv.supports(numTokens, config.intermediateSize());
     }
 
-    /** 3e: the decode kernel for decode steps ({@code b.numKvSplits() > 0}), the one-pass kernel otherwise. */
+    /**
+     * 3e: the decode kernel for decode steps ({@code b.numKvSplits() > 0}), the prefill kernel for
+     * other batches ({@code b.numPrefillTiles() > 0}; decode rows of a mixed batch are one-row tiles
+     * there), the one-pass kernel where neither applies.
+     */
     private void attention(DeviceBatch b, CudaWorkspace ws, CudaKvCache cache, int layer) {
         int numHeads = config.numAttentionHeads(), numKvHeads = config.numKeyValueHeads(), headSize = config.headDim();
         if (b.numKvSplits() > 0) {
             pagedAttention.decode(ws.attnOut.address(), ws.attnPartials.address(), ws.query.address(), cache.keyCache[layer].address(),
                     cache.valueCache[layer].address(), b.seqLens(), b.blockTables(), b.maxNumBlocksPerSeq(),
                     b.numSeqs(), numHeads, numKvHeads, headSize, cache.blockSize, b.numKvSplits(), attnScale);
+        } else if (b.numPrefillTiles() > 0) {
+            prefillKernel.forward(ws.attnOut.address(), ws.query.address(), cache.keyCache[layer].address(),
+                    cache.valueCache[layer].address(), b.queryStartLoc(), b.seqLens(), b.blockTables(), b.prefillTiles(),
+                    b.numPrefillTiles(), b.maxNumBlocksPerSeq(), numHeads, numKvHeads, headSize, cache.blockSize, attnScale);
         } else {
             pagedAttention.forward(ws.attnOut.address(), ws.query.address(), cache.keyCache[layer].address(),
                     cache.valueCache[layer].address(), b.queryStartLoc(), b.seqLens(), b.blockTables(), b.maxNumBlocksPerSeq(),
@@ -256,6 +277,11 @@ final class CudaForwardPass {
     int decodeSplits(int numSeqs, int maxSeqLen) {
         if (!decodeAttention) return 0;
         return pagedAttention.numSplits(numSeqs, maxSeqLen, config.numAttentionHeads(), config.numKeyValueHeads(), config.headDim());
+    }
+
+    /** Whether batches that are not pure decode take the prefill kernel: switched on, and a head size it has. */
+    boolean usesPrefillKernel() {
+        return prefillAttention && PagedAttentionPrefill.supports(config.headDim());
     }
 
     /** {@code out = x · weightᵀ}, bf16 in, fp32 out: {@link Gemv} for decode-sized batches, cuBLAS otherwise. */

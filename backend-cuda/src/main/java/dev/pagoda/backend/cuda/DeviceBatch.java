@@ -16,9 +16,20 @@ package dev.pagoda.backend.cuda;
  * @param numKvSplits        0: attention by the one-pass kernel (any query lengths); n &gt; 0: a decode
  *                           step (one new token per sequence, row s = sequence s), attention by the
  *                           decode kernel with each context cut into n ranges ({@link PagedAttention#numSplits})
+ * @param prefillTiles       {@code [numPrefillTiles, 2]} (sequence, first query row) per tile of the prefill
+ *                           kernel ({@link PagedAttentionPrefill#tiles}); 0 when it does not run
+ * @param numPrefillTiles    &gt; 0: attention by the prefill kernel (PagedAttentionPrefill.cu) instead of the one-pass kernel
  */
 record DeviceBatch(long tokenIds, long positions, long slotMapping, long queryStartLoc, long seqLens, long logitsIndices,
-                   long blockTables, int maxNumBlocksPerSeq, int numTokens, int numSeqs, int numLogits, int numKvSplits) {
+                   long blockTables, int maxNumBlocksPerSeq, int numTokens, int numSeqs, int numLogits, int numKvSplits,
+                   long prefillTiles, int numPrefillTiles) {
+
+    /** A batch whose attention runs the decode kernel ({@code numKvSplits > 0}) or the one-pass kernel (0). */
+    DeviceBatch(long tokenIds, long positions, long slotMapping, long queryStartLoc, long seqLens, long logitsIndices,
+                long blockTables, int maxNumBlocksPerSeq, int numTokens, int numSeqs, int numLogits, int numKvSplits) {
+        this(tokenIds, positions, slotMapping, queryStartLoc, seqLens, logitsIndices, blockTables, maxNumBlocksPerSeq,
+                numTokens, numSeqs, numLogits, numKvSplits, 0, 0);
+    }
 
     /** A batch whose attention runs the one-pass kernel. */
     DeviceBatch(long tokenIds, long positions, long slotMapping, long queryStartLoc, long seqLens, long logitsIndices,
@@ -30,6 +41,6 @@ record DeviceBatch(long tokenIds, long positions, long slotMapping, long querySt
     /** This batch with attention by the decode kernel at {@code numKvSplits} splits. */
     DeviceBatch withKvSplits(int numKvSplits) {
         return new DeviceBatch(tokenIds, positions, slotMapping, queryStartLoc, seqLens, logitsIndices, blockTables,
-                maxNumBlocksPerSeq, numTokens, numSeqs, numLogits, numKvSplits);
+                maxNumBlocksPerSeq, numTokens, numSeqs, numLogits, numKvSplits, prefillTiles, numPrefillTiles);
     }
 }
