@@ -8,7 +8,7 @@
 #   then, on the GPU host: bash OUT_DIR/side-by-side.sh RESULTS_DIR
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-out="${1:-$root/target/gpu-bench-bundle}"
+out="$(mkdir -p "${1:-$root/target/gpu-bench-bundle}" && cd "${1:-$root/target/gpu-bench-bundle}" && pwd)" # absolute: the tokenizer is tarred from another directory
 fixtures="${PAGODA_FIXTURES:-$HOME/.cache/pagoda-fixtures}"
 [ -f "$fixtures/tokenizers/qwen2_5/tokenizer.json" ] || { echo "bench-bundle: no Qwen2.5 tokenizer in $fixtures (./pagoda fetch-fixtures)" >&2; exit 1; }
 "$root/scripts/gpu/bundle.sh" "$out"

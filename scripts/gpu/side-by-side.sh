@@ -13,6 +13,7 @@
 # step that would start past the budget is recorded as skipped. STEPS=single-0.5b runs only the
 # Qwen2.5-0.5B single stream (both engines), HF's TTFT and HF's static cache + torch.compile, with no
 # model being written in the background (the full run writes the 8B meanwhile, which loads the host).
+# STEPS=offline-8b runs only the Llama-3-8B offline workload, both engines, with the ceilings.
 # The logs and raw JSON end in logs.tar.gz (the device machine returns few files).
 #
 #   bash side-by-side.sh OUT_DIR
@@ -78,6 +79,10 @@ if [ "$steps" = single-0.5b ]; then
   pagoda "$q" single 20 latency --model "$models/$q" "${common[@]}" --batch-size 1 --input-len 128 --output-len 256 --num-iters-warmup 1 --num-iters 3
   hf "$q" 20 --tasks ceilings,single,ttft
   hf "$q" 30 --tasks compile
+elif [ "$steps" = offline-8b ]; then
+  write_model "$l" > "$out/write-$l.log" 2>&1
+  pagoda "$l" offline-64x512x128 40 throughput --model "$models/$l" "${common[@]}" --num-prompts 64 --input-len 512 --output-len 128 --warmup
+  hf "$l" 45 --tasks ceilings,offline --offline 64x512x128
 else
 log "writing $l in the background, $q now"
 (write_model "$l" > "$out/write-$l.log" 2>&1) &
