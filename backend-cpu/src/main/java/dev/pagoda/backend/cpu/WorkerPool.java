@@ -29,32 +29,43 @@ final class WorkerPool implements AutoCloseable {
         void run(int worker, int start, int end);
     }
 
-    /** One parallel loop: its range, its chunking and its progress. */
+    /**
+     * One parallel loop: its range, its chunking and its progress.
+     *
+     * <p>Chunks shrink as the range runs out ("guided" scheduling): each claim takes
+     * {@code remaining / (2 × threads)} indices, at least {@code minChunk}. Large first chunks keep
+     * the claims few; the small last ones mean that when one thread finishes, the other has at most a
+     * small piece left, so neither waits long for the other at the end of the loop.
+     */
     private static final class Job {
         final RangeTask task;
-        final int size, chunkSize, numChunks;
+        final int size, minChunk, divisor;
         final Thread caller;
-        final AtomicInteger nextChunk = new AtomicInteger();
-        final AtomicInteger doneChunks = new AtomicInteger();
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger done = new AtomicInteger(); // indices finished
         volatile Throwable failure;
 
-        Job(RangeTask task, int size, int chunkSize, Thread caller) {
+        Job(RangeTask task, int size, int minChunk, int numThreads, Thread caller) {
             this.task = task;
             this.size = size;
-            this.chunkSize = chunkSize;
-            this.numChunks = (size + chunkSize - 1) / chunkSize;
+            this.minChunk = minChunk;
+            this.divisor = 2 * numThreads;
             this.caller = caller;
         }
 
         /** Claims and runs chunks until none are left. */
         void work(int worker) {
-            for (int c; (c = nextChunk.getAndIncrement()) < numChunks; ) {
+            while (true) {
+                int start = next.get();
+                if (start >= size) return;
+                int end = Math.min(size, start + Math.max(minChunk, (size - start) / divisor));
+                if (!next.compareAndSet(start, end)) continue;
                 try {
-                    if (failure == null) task.run(worker, c * chunkSize, Math.min(size, (c + 1) * chunkSize));
+                    if (failure == null) task.run(worker, start, end);
                 } catch (Throwable t) {
                     failure = t; // the remaining chunks are skipped, but still counted as done
                 }
-                if (doneChunks.incrementAndGet() == numChunks && Thread.currentThread() != caller) LockSupport.unpark(caller);
+                if (done.addAndGet(end - start) == size && Thread.currentThread() != caller) LockSupport.unpark(caller);
             }
         }
     }
@@ -67,6 +78,7 @@ final class WorkerPool implements AutoCloseable {
     private volatile Job job;
     private final AtomicLong generation = new AtomicLong(); // bumped once per loop
     private volatile boolean closed;
+    private long regions; // parallel loops started (by the one caller), for profiles
 
     WorkerPool(int numThreads) {
         if (numThreads < 1) throw new IllegalArgumentException("numThreads must be >= 1, got " + numThreads);
@@ -82,25 +94,29 @@ final class WorkerPool implements AutoCloseable {
         return numThreads;
     }
 
+    /** Parallel loops started so far that used more than one thread: each ends with a wait for every chunk. */
+    long regions() {
+        return regions;
+    }
+
     /**
      * Runs {@code task} over {@code [0, n)} on all threads and returns when every index is done.
      * {@code minChunk} is the smallest useful chunk (e.g. enough matrix rows to amortize the hand-off).
      */
     void parallelFor(int n, int minChunk, RangeTask task) {
         if (n <= 0) return;
-        // ~4 chunks per thread: small enough to balance, large enough to keep the atomics cheap.
-        int chunk = Math.max(minChunk, (n + 4 * numThreads - 1) / (4 * numThreads));
-        if (numThreads == 1 || chunk >= n) {
+        if (numThreads == 1 || minChunk >= n) {
             task.run(0, 0, n);
             return;
         }
-        Job j = new Job(task, n, chunk, Thread.currentThread());
+        regions++;
+        Job j = new Job(task, n, Math.max(1, minChunk), numThreads, Thread.currentThread());
         job = j;
         generation.incrementAndGet();
         for (Thread w : workers) LockSupport.unpark(w);
         j.work(0);
         int spins = 0;
-        while (j.doneChunks.get() != j.numChunks) {
+        while (j.done.get() != j.size) {
             if (spins++ < SPIN_ITERATIONS) Thread.onSpinWait();
             else LockSupport.park(this);
         }
