@@ -8,14 +8,16 @@ import java.util.concurrent.locks.LockSupport;
  * A fixed set of threads that share out the index range of one loop: {@code parallelFor(n, task)}
  * runs {@code task} over {@code [0, n)} cut into chunks that the threads claim in turn.
  *
- * <p>Why not a {@code ForkJoinPool}: a decode step of a 24-layer model starts ~120 parallel loops,
- * each only tens of microseconds long, so the hand-off must be cheap. The calling thread works
- * too (it is worker 0); the others spin briefly between loops and then park.
+ * <p>Why not a {@code ForkJoinPool}: a decode step of a 24-layer model starts 121 parallel loops
+ * (5 per layer and lm_head), many only tens of microseconds long, so the hand-off must be cheap.
+ * The calling thread works too (it is worker 0); the others spin briefly between loops and then park.
  *
  * <p>The caller waits for the <em>chunks</em>, not for the helpers: a helper that is slow to wake
  * (a busy, shared machine) simply finds no work left, and the caller never waits for a thread
  * that has not started anything. Each loop is a fresh {@link Job}, so a late helper can only
- * see an exhausted old job or the current one, never a mix of the two.
+ * see an exhausted old job or the current one, never a mix of the two. What it cannot do is take
+ * back a chunk that a helper claimed and was then descheduled in the middle of: the caller parks
+ * until that helper runs again and finishes it (the cost of a busy neighbour, docs/benchmarks-cpu-decode.md).
  *
  * <p>Results never depend on how the range was split: every index is computed by exactly one
  * thread with the same code, so the chunk size only balances load.
