@@ -84,6 +84,12 @@ public final class CpuBackend implements ComputeBackend {
         return weights.matmulWeightBytes();
     }
 
+    /** Times every phase of the following forward passes into {@code profile} ({@code null}: off); for probes. */
+    void profile(StepProfile profile) {
+        requireModel();
+        forwardPass.profile(profile);
+    }
+
     private void validate(ForwardBatch b) {
         b.checkFits(config.vocabSize(), cache.numBlocks, cache.blockSize);
     }

@@ -27,8 +27,8 @@ final class MatMul {
 
     /** Weight rows per tile (the kernels' 4 columns); threads claim whole tiles. */
     static final int TILE = 4;
-    /** Tiles a thread takes at a time (amortizes the atomic hand-off). */
-    private static final int MIN_TILES_PER_CHUNK = 4;
+    /** Tiles a thread takes at a time, at least (amortizes the atomic hand-off). */
+    static final int MIN_TILES_PER_CHUNK = 4;
 
     /**
      * Runs every layer in {@code linears} over the same input.
@@ -47,12 +47,7 @@ final class MatMul {
         }
         int in = linears[0].inFeatures();
         // bf16 kernels read the activations de-interleaved into pairs: [numRows, inFeatures], once per call.
-        float[] xPairs = null;
-        if (anyBf16) {
-            xPairs = new float[numRows * in];
-            for (int r = 0; r < numRows; r++) Bf16MatMulKernel.splitPairs(x, r * in, xPairs, r * in, in);
-        }
-        float[] xp = xPairs;
+        float[] xp = anyBf16 ? splitPairs(x, numRows, in, null) : null;
         int totalFeatures = total;
         int numTiles = (total + TILE - 1) / TILE;
         pool.parallelFor(numTiles, MIN_TILES_PER_CHUNK, (worker, tileStart, tileEnd) -> {
@@ -61,13 +56,33 @@ final class MatMul {
             for (int k = 0; k < linears.length; k++) {
                 Linear linear = linears[k];
                 int lo = Math.max(start, base), hi = Math.min(end, base + linear.outFeatures());
-                if (lo < hi) {
-                    if (linear.weight().dtype() == DType.BF16) bf16Rows(linear, xp, numRows, outs[k], lo - base, hi - base, scratch, worker);
-                    else rows(linear, x, numRows, outs[k], lo - base, hi - base, scratch, worker);
-                }
+                if (lo < hi) range(linear, x, xp, numRows, outs[k], lo - base, hi - base, scratch, worker);
                 base += linear.outFeatures();
             }
         });
+    }
+
+    /**
+     * The input rows as the bf16 kernels read them: each row of {@code x} ({@code [numRows, in]})
+     * de-interleaved by {@link Bf16MatMulKernel#splitPairs}, into {@code dst} (reused if large enough).
+     */
+    static float[] splitPairs(float[] x, int numRows, int in, float[] dst) {
+        if (dst == null || dst.length < numRows * in) dst = new float[numRows * in];
+        for (int r = 0; r < numRows; r++) Bf16MatMulKernel.splitPairs(x, r * in, dst, r * in, in);
+        return dst;
+    }
+
+    /**
+     * Output features {@code [jStart, jEnd)} of one layer, all batch rows, on the calling thread: the
+     * piece of work a parallel region hands a worker.
+     *
+     * @param x  {@code [numRows, inFeatures]} the input (read by F32/F16 weights)
+     * @param xp the same rows after {@link #splitPairs} (read by bf16 weights; may be {@code null} otherwise)
+     * @param out {@code [numRows, outFeatures]}
+     */
+    static void range(Linear linear, float[] x, float[] xp, int numRows, float[] out, int jStart, int jEnd, float[][] scratch, int worker) {
+        if (linear.weight().dtype() == DType.BF16) bf16Rows(linear, xp, numRows, out, jStart, jEnd, scratch, worker);
+        else rows(linear, x, numRows, out, jStart, jEnd, scratch, worker);
     }
 
     /**

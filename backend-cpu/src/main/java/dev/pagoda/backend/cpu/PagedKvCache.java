@@ -77,6 +77,15 @@ final class PagedKvCache implements AutoCloseable {
         MemorySegment.copy(value, valueOff, valueCache[layer], F32_LE, at, kvSize);
     }
 
+    /**
+     * Stores one kv-head of one token at {@code slot} of layer {@code layer}: {@code headSize} floats of
+     * {@code src} at {@code srcOff} into the K cache ({@code isKey}) or the V cache. The same bytes as
+     * {@link #write}, one head at a time, so that the thread that computed a head can store it.
+     */
+    void writeHead(int layer, int slot, int kvHead, boolean isKey, float[] src, int srcOff) {
+        MemorySegment.copy(src, srcOff, (isKey ? keyCache : valueCache)[layer], F32_LE, byteOffset(slot, kvHead), headSize);
+    }
+
     @Override
     public void close() {
         arena.close();

@@ -8,14 +8,16 @@ import java.util.concurrent.locks.LockSupport;
  * A fixed set of threads that share out the index range of one loop: {@code parallelFor(n, task)}
  * runs {@code task} over {@code [0, n)} cut into chunks that the threads claim in turn.
  *
- * <p>Why not a {@code ForkJoinPool}: a decode step of a 24-layer model starts ~120 parallel loops,
- * each only tens of microseconds long, so the hand-off must be cheap. The calling thread works
- * too (it is worker 0); the others spin briefly between loops and then park.
+ * <p>Why not a {@code ForkJoinPool}: a decode step of a 24-layer model starts 121 parallel loops
+ * (5 per layer and lm_head), many only tens of microseconds long, so the hand-off must be cheap.
+ * The calling thread works too (it is worker 0); the others spin briefly between loops and then park.
  *
  * <p>The caller waits for the <em>chunks</em>, not for the helpers: a helper that is slow to wake
  * (a busy, shared machine) simply finds no work left, and the caller never waits for a thread
  * that has not started anything. Each loop is a fresh {@link Job}, so a late helper can only
- * see an exhausted old job or the current one, never a mix of the two.
+ * see an exhausted old job or the current one, never a mix of the two. What it cannot do is take
+ * back a chunk that a helper claimed and was then descheduled in the middle of: the caller parks
+ * until that helper runs again and finishes it (the cost of a busy neighbour, docs/benchmarks-cpu-decode.md).
  *
  * <p>Results never depend on how the range was split: every index is computed by exactly one
  * thread with the same code, so the chunk size only balances load.
@@ -29,44 +31,58 @@ final class WorkerPool implements AutoCloseable {
         void run(int worker, int start, int end);
     }
 
-    /** One parallel loop: its range, its chunking and its progress. */
+    /**
+     * One parallel loop: its range, its chunking and its progress.
+     *
+     * <p>Chunks shrink as the range runs out ("guided" scheduling): each claim takes
+     * {@code remaining / (2 × threads)} indices, at least {@code minChunk}. Large first chunks keep
+     * the claims few; the small last ones mean that when one thread finishes, the other has at most a
+     * small piece left, so neither waits long for the other at the end of the loop.
+     */
     private static final class Job {
         final RangeTask task;
-        final int size, chunkSize, numChunks;
+        final int size, minChunk, divisor;
         final Thread caller;
-        final AtomicInteger nextChunk = new AtomicInteger();
-        final AtomicInteger doneChunks = new AtomicInteger();
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger done = new AtomicInteger(); // indices finished
         volatile Throwable failure;
 
-        Job(RangeTask task, int size, int chunkSize, Thread caller) {
+        Job(RangeTask task, int size, int minChunk, int numThreads, Thread caller) {
             this.task = task;
             this.size = size;
-            this.chunkSize = chunkSize;
-            this.numChunks = (size + chunkSize - 1) / chunkSize;
+            this.minChunk = minChunk;
+            this.divisor = 2 * numThreads;
             this.caller = caller;
         }
 
         /** Claims and runs chunks until none are left. */
         void work(int worker) {
-            for (int c; (c = nextChunk.getAndIncrement()) < numChunks; ) {
+            while (true) {
+                int start = next.get();
+                if (start >= size) return;
+                int end = Math.min(size, start + Math.max(minChunk, (size - start) / divisor));
+                if (!next.compareAndSet(start, end)) continue;
                 try {
-                    if (failure == null) task.run(worker, c * chunkSize, Math.min(size, (c + 1) * chunkSize));
+                    if (failure == null) task.run(worker, start, end);
                 } catch (Throwable t) {
                     failure = t; // the remaining chunks are skipped, but still counted as done
                 }
-                if (doneChunks.incrementAndGet() == numChunks && Thread.currentThread() != caller) LockSupport.unpark(caller);
+                if (done.addAndGet(end - start) == size && Thread.currentThread() != caller) LockSupport.unpark(caller);
             }
         }
     }
 
-    /** How long an idle thread busy-waits before parking (iterations of onSpinWait). */
-    private static final int SPIN_ITERATIONS = 1 << 14;
+    /** How long an idle helper busy-waits for the next loop before parking (iterations of onSpinWait, ~20 ns each here). */
+    private static final int SPIN_ITERATIONS = 1 << 12;
+    /** How long the caller busy-waits for a chunk to finish before it assumes the helper was descheduled and parks. */
+    private static final int STALL_SPINS = 1 << 9;
 
     private final int numThreads;
     private final Thread[] workers; // numThreads - 1 helpers; the caller is worker 0
     private volatile Job job;
     private final AtomicLong generation = new AtomicLong(); // bumped once per loop
     private volatile boolean closed;
+    private long regions; // parallel loops started (by the one caller), for profiles
 
     WorkerPool(int numThreads) {
         if (numThreads < 1) throw new IllegalArgumentException("numThreads must be >= 1, got " + numThreads);
@@ -82,33 +98,56 @@ final class WorkerPool implements AutoCloseable {
         return numThreads;
     }
 
+    /** Parallel loops started so far that used more than one thread: each ends with a wait for every chunk. */
+    long regions() {
+        return regions;
+    }
+
     /**
      * Runs {@code task} over {@code [0, n)} on all threads and returns when every index is done.
      * {@code minChunk} is the smallest useful chunk (e.g. enough matrix rows to amortize the hand-off).
      */
     void parallelFor(int n, int minChunk, RangeTask task) {
         if (n <= 0) return;
-        // ~4 chunks per thread: small enough to balance, large enough to keep the atomics cheap.
-        int chunk = Math.max(minChunk, (n + 4 * numThreads - 1) / (4 * numThreads));
-        if (numThreads == 1 || chunk >= n) {
+        if (numThreads == 1 || minChunk >= n) {
             task.run(0, 0, n);
             return;
         }
-        Job j = new Job(task, n, chunk, Thread.currentThread());
+        regions++;
+        Job j = new Job(task, n, Math.max(1, minChunk), numThreads, Thread.currentThread());
         job = j;
         generation.incrementAndGet();
         for (Thread w : workers) LockSupport.unpark(w);
         j.work(0);
-        int spins = 0;
-        while (j.doneChunks.get() != j.numChunks) {
-            if (spins++ < SPIN_ITERATIONS) Thread.onSpinWait();
-            else LockSupport.park(this);
-        }
+        awaitChunks(j);
         Throwable t = j.failure;
         if (t != null) {
             if (t instanceof RuntimeException r) throw r;
             if (t instanceof Error e) throw e;
             throw new IllegalStateException(t);
+        }
+    }
+
+    /**
+     * Waits for the chunks other threads still hold. Spins while they make progress (a chunk ends
+     * every few microseconds), parks as soon as they stop: a helper that does not finish a chunk
+     * within {@link #STALL_SPINS} has most likely been descheduled by a busy neighbour, and the
+     * core this thread would spin on is exactly what it needs to run again. The thread that finishes
+     * the last chunk unparks this one.
+     */
+    private static void awaitChunks(Job j) {
+        int seen = j.done.get(), spins = 0;
+        while (seen != j.size) {
+            if (spins++ < STALL_SPINS) {
+                Thread.onSpinWait();
+            } else {
+                LockSupport.park(j);
+            }
+            int now = j.done.get();
+            if (now != seen) {
+                seen = now;
+                spins = 0;
+            }
         }
     }
 

@@ -31,6 +31,12 @@ final class Workspace {
     float[] up;
     /** {@code [numTokens, intermediateSize]} silu(gate) * up. */
     float[] act;
+    /** {@code [numTokens, hiddenSize]} {@link #normed} de-interleaved for the bf16 kernels. */
+    float[] normedPairs;
+    /** {@code [numTokens, numHeads, headSize]} {@link #attnOut} de-interleaved for the bf16 kernels. */
+    float[] attnOutPairs;
+    /** {@code [numTokens, intermediateSize]} {@link #act} de-interleaved for the bf16 kernels. */
+    float[] actPairs;
     /** {@code [numTokens, headSize / 2]} cos and sin of each token's rotary angles. */
     float[] cos, sin;
     /** {@code [numLogits, hiddenSize]} final-normed rows that lm_head turns into logits. */
@@ -60,6 +66,9 @@ final class Workspace {
             gate = new float[t * i];
             up = new float[t * i];
             act = new float[t * i];
+            normedPairs = new float[t * h];
+            attnOutPairs = new float[t * config.qSize()];
+            actPairs = new float[t * i];
             cos = new float[t * config.headDim() / 2];
             sin = new float[t * config.headDim() / 2];
             capacity = t;

@@ -41,7 +41,10 @@ class CpuBackendTest {
                 Arguments.of("llama3-scaled f32 gqa4", RandomModels.config(64, 96, 2, 8, 2, 16, 101, false, false, false, DType.F32,
                         new RopeScaling.Llama3(8.0, 1.0, 4.0, 64))),
                 Arguments.of("qwen2 f16 bias tied mha", RandomModels.config(64, 80, 2, 2, 2, 32, 101, true, false, true, DType.F16, new RopeScaling.None())),
-                Arguments.of("qwen3 f32 qknorm qSize!=hidden", RandomModels.config(80, 96, 2, 4, 2, 64, 101, false, true, false, DType.F32, new RopeScaling.None())));
+                Arguments.of("qwen3 f32 qknorm qSize!=hidden", RandomModels.config(80, 96, 2, 4, 2, 64, 101, false, true, false, DType.F32, new RopeScaling.None())),
+                // bf16 with ragged pair blocks: hidden 80 and intermediate 200 are not multiples of 32
+                // (the gate/up region writes act de-interleaved piece by piece, tails included).
+                Arguments.of("qwen3 bf16 qknorm ragged blocks", RandomModels.config(80, 200, 2, 4, 2, 32, 101, false, true, false, DType.BF16, new RopeScaling.None())));
     }
 
     private static CpuBackend backend(ModelConfig c, ModelWeights w, int numThreads, int numBlocks) {
