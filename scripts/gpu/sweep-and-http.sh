@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# On a bare GPU host, from the folder scripts/gpu/bench-bundle.sh built: the two side-by-side figures
+# side-by-side.sh leaves out, on the Qwen2.5-0.5B shape (random bf16 weights written here):
+#   1. the offline batch sweep, 1…256 prompts of (512 in, 128 out) at once: Pagoda
+#      (`bench throughput --sweep-batch`, CUDA) and HF transformers eager `generate` with a static batch
+#      of the same size (hf-baseline.py --tasks offline); sweep.png draws both (matplotlib, there);
+#   2. HTTP vs offline on the same workload: `bench throughput` in-process, then `serve --device cuda`
+#      loaded by `bench serve` (all requests at once, streaming, as vLLM's bench serve does).
+# Writes into OUT_DIR: pagoda-sweep.json/.png/.log, hf-sweep.jsonl/.log, sweep.png, offline.json,
+# serve-bench.json, serve.log, summary.md.
+#
+#   bash sweep-and-http.sh OUT_DIR
+set -uo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+out="${1:?usage: sweep-and-http.sh OUT_DIR}"
+mkdir -p "$out"
+sizes="${SIZES:-1,4,16,64,256}"
+jre="$(mktemp -d)"
+tar -xJf "$here/runtime.tar.xz" -C "$jre"
+java="$jre/runtime/bin/java"
+cp=""
+for jar in "$here"/lib/*.jar; do cp="$cp${cp:+:}$jar"; done
+jvm=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Dpagoda.home="$here/repo")
+m="${MODELS_DIR:-/tmp/pagoda-side-by-side}/qwen2.5-0.5b"
+if [ ! -f "$m/model.safetensors" ]; then
+  "$java" -cp "$cp" dev.pagoda.engine.model.RandomModelWriter "$here/configs/qwen2.5-0.5b.json" "$m" bfloat16 > "$out/write.log" 2>&1 \
+    && tar -xJf "$here/qwen2_5-tokenizer.tar.xz" -C "$m"
+fi
+engine=(--model "$m" --device cuda --max-num-seqs 256 --max-num-batched-tokens 8192)
+work=(--input-len 512 --output-len 128)
+
+echo "== 1. batch sweep $sizes" >&2
+timeout "${SWEEP_TIMEOUT:-150}" "$java" "${jvm[@]}" -cp "$cp" dev.pagoda.cli.Main bench throughput "${engine[@]}" "${work[@]}" \
+  --sweep-batch "$sizes" --warmup --result-json "$out/pagoda-sweep.json" --plot "$out/pagoda-sweep.png" > "$out/pagoda-sweep.log" 2>&1 \
+  || echo "pagoda sweep: status $?" >&2
+for n in ${sizes//,/ }; do
+  timeout 60 python3 "$here/hf-baseline.py" "$m" "$out/hf-sweep.jsonl" --label qwen2.5-0.5b --tasks offline --offline "${n}x512x128" \
+    >> "$out/hf-sweep.log" 2>&1 || echo "hf batch $n: status $?" >&2
+done
+
+echo "== 2. HTTP vs offline, 256 x (512, 128)" >&2
+timeout 90 "$java" "${jvm[@]}" -cp "$cp" dev.pagoda.cli.Main bench throughput "${engine[@]}" "${work[@]}" --num-prompts 256 --warmup \
+  --result-json "$out/offline.json" > "$out/offline.log" 2>&1 || echo "offline: status $?" >&2
+"$java" "${jvm[@]}" -cp "$cp" dev.pagoda.cli.Main serve "$m" --device cuda --port 8011 --max-num-seqs 256 --max-num-batched-tokens 8192 \
+  > "$out/serve.log" 2>&1 &
+server=$!
+for _ in $(seq 1 120); do curl -sf localhost:8011/health > /dev/null && break; sleep 1; done
+# The same warm-up as offline's (graphs captured, JIT warm), then the measured run.
+timeout 60 "$java" "${jvm[@]}" -cp "$cp" dev.pagoda.cli.Main bench serve --base-url http://127.0.0.1:8011 --tokenizer "$m" \
+  "${work[@]}" --num-prompts 256 --output-len 4 > "$out/serve-warmup.log" 2>&1
+timeout 90 "$java" "${jvm[@]}" -cp "$cp" dev.pagoda.cli.Main bench serve --base-url http://127.0.0.1:8011 --tokenizer "$m" \
+  "${work[@]}" --num-prompts 256 --result-json "$out/serve-bench.json" > "$out/serve-bench.log" 2>&1 || echo "bench serve: status $?" >&2
+kill "$server"; wait "$server" 2>/dev/null
+rm -rf "$jre"
+
+python3 - "$out" <<'PY'
+import json, sys, os
+out = sys.argv[1]
+lines = ["| batch | Pagoda output tok/s | HF eager static batch output tok/s | Pagoda ÷ HF |", "|---|---|---|---|"]
+pag = {}
+try:
+    j = json.load(open(f"{out}/pagoda-sweep.json"))
+    for r in j["results"]:
+        pag[int(r["num_prompts"])] = r["output_throughput"]
+except Exception as e:
+    print("no pagoda sweep:", e)
+hf = {}
+try:
+    for line in open(f"{out}/hf-sweep.jsonl"):
+        r = json.loads(line)
+        o = r.get("offline") or r
+        if "batch" in o and "output_tokens_per_second" in o:
+            hf[int(o["batch"])] = o["output_tokens_per_second"]
+except Exception as e:
+    print("no hf sweep:", e)
+for b in sorted(set(pag) | set(hf)):
+    p, h = pag.get(b), hf.get(b)
+    lines.append(f"| {b} | {p:,.1f} | {h:,.1f} | {p / h:.2f}× |" if p and h else f"| {b} | {p or '—'} | {h or '—'} | — |")
+try:
+    off = json.load(open(f"{out}/offline.json")); srv = json.load(open(f"{out}/serve-bench.json"))
+    lines += ["", f"HTTP vs offline, 256 × (512, 128): offline {off['output_throughput']:,.1f} output tok/s, "
+              f"HTTP (bench serve, streaming) {srv['output_throughput']:,.1f} → {100 * srv['output_throughput'] / off['output_throughput']:.1f} %"]
+except Exception as e:
+    lines.append(f"HTTP vs offline: missing ({e})")
+open(f"{out}/summary.md", "w").write("\n".join(lines) + "\n")
+print("\n".join(lines))
+try:
+    import matplotlib; matplotlib.use("Agg"); import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for name, d in (("Pagoda (CUDA)", pag), ("HF transformers eager, static batch", hf)):
+        if d: ax.plot(sorted(d), [d[k] for k in sorted(d)], marker="o", label=name)
+    ax.set_xscale("log", base=2); ax.set_yscale("log"); ax.set_xlabel("prompts at once (batch), 512 in / 128 out")
+    ax.set_ylabel("output tokens/s"); ax.set_title("Qwen2.5-0.5B shape, bf16, H100: offline throughput vs batch")
+    ax.grid(True, which="both", alpha=0.3); ax.legend(); fig.tight_layout(); fig.savefig(f"{out}/sweep.png", dpi=110)
+except Exception as e:
+    print("no plot:", e)
+PY
