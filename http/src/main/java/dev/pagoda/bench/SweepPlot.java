@@ -36,6 +36,17 @@ public final class SweepPlot {
             BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot write --plot " + file + ": " + e.getMessage());
+        } catch (RuntimeException | InternalError | LinkageError e) {
+            // Java2D draws text with the system's fonts: a bare server without fontconfig fonts fails
+            // here ("Fontconfig head is null"). The figures are already printed and in --result-json.
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException ignored) {
+                // the half-written file stays; the message below says it is not a chart
+            }
+            throw new IllegalArgumentException("cannot draw --plot " + file + " on this machine (" + e.getMessage()
+                    + "): Java needs system fonts to draw text, e.g. Debian's fontconfig and fonts-dejavu-core; "
+                    + "the results above and in --result-json are complete");
         }
     }
 }
