@@ -26,7 +26,7 @@ final class ChatCompletionsHandler {
     }
 
     /** A request read, checked, rendered and tokenized. */
-    private record Prepared(ServingModel model, boolean stream, boolean includeUsage, int priority, int[] prompt, SamplingParams params) {}
+    private record Prepared(ServingModel model, StreamOptions streaming, int priority, int[] prompt, SamplingParams params) {}
 
     void handle(Context ctx) throws Exception {
         // Parsing, the template and tokenizing are CPU work: off the virtual thread (ServerContext#prepare).
@@ -34,15 +34,10 @@ final class ChatCompletionsHandler {
         Prepared r = server.prepare(() -> prepare(ctx));
         String id = "chatcmpl-" + Ids.random();
         long created = System.currentTimeMillis() / 1000;
-        server.admit();
-        try {
-            GenerationRun run = new GenerationRun(r.model().engine(), server.metrics(), id, List.of(r.prompt()), r.params(), r.priority());
-            Responder responder = new Responder(r.model(), id, created, r.prompt(), r.params().n());
-            if (r.stream()) server.streamRun(ctx, run, responder, r.includeUsage());
-            else server.awaitRun(ctx, run, responder::response);
-        } finally {
-            server.release();
-        }
+        Responder responder = new Responder(r.model(), id, created, r.prompt(), r.params().n());
+        server.answer(ctx, () -> new GenerationRun(
+                r.model().engine(), server.metrics(), id, List.of(r.prompt()), r.params(), r.priority()),
+                responder, responder::response, r.streaming());
     }
 
     private Prepared prepare(Context ctx) {
@@ -50,16 +45,13 @@ final class ChatCompletionsHandler {
         JsonBody body = server.parseBody(ctx);
         model.checkModel(body.string("model", null));
         KnownFields.warnUnknown(body, KnownFields.CHAT, "/v1/chat/completions");
-        boolean stream = body.bool("stream", false);
-        JsonBody streamOptions = body.object("stream_options");
-        boolean includeUsage = streamOptions != null && streamOptions.bool("include_usage", false);
-        if (streamOptions != null && !stream) throw ApiError.badRequest("Stream options can only be defined when `stream=True`.", "stream_options");
+        StreamOptions streaming = StreamOptions.parse(body);
         SamplingRequest.checkUnsupported(body);
         int priority = body.integer("priority") == null ? 0 : body.integer("priority");
         int[] prompt = renderPrompt(body, model, server.config().limits());
         SamplingParams params = SamplingRequest.parse(body, SamplingRequest.Endpoint.CHAT, model, server.config().limits());
         SamplingRequest.checkLength(List.of(prompt), params, model.maxModelLen(), "messages");
-        return new Prepared(model, stream, includeUsage, priority, prompt, params);
+        return new Prepared(model, streaming, priority, prompt, params);
     }
 
     /** OpenAI's message roles; any other is a 400 rather than whatever the template makes of it. */

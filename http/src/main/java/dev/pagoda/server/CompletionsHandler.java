@@ -23,7 +23,7 @@ final class CompletionsHandler {
     }
 
     /** A request read, checked and tokenized: everything the generation needs. */
-    private record Prepared(ServingModel model, boolean stream, boolean includeUsage, boolean echo, int priority, List<int[]> prompts,
+    private record Prepared(ServingModel model, StreamOptions streaming, boolean echo, int priority, List<int[]> prompts,
                             SamplingParams params, List<String> echoed) {}
 
     void handle(Context ctx) throws Exception {
@@ -32,16 +32,11 @@ final class CompletionsHandler {
         Prepared r = server.prepare(() -> prepare(ctx));
         String id = "cmpl-" + Ids.random();
         long created = System.currentTimeMillis() / 1000;
-        server.admit();
-        try {
-            GenerationRun run = new GenerationRun(r.model().engine(), server.metrics(), id, r.prompts(), r.params(), r.priority());
-            Responder responder = new Responder(r.model(), id, created, r.prompts(), r.params().n(), r.echoed(),
-                    r.echo() && r.params().logprobs().isPresent() ? r.params().logprobs().getAsInt() : -1);
-            if (r.stream()) server.streamRun(ctx, run, responder, r.includeUsage());
-            else server.awaitRun(ctx, run, responder::response);
-        } finally {
-            server.release();
-        }
+        Responder responder = new Responder(r.model(), id, created, r.prompts(), r.params().n(), r.echoed(),
+                r.echo() && r.params().logprobs().isPresent() ? r.params().logprobs().getAsInt() : -1);
+        server.answer(ctx, () -> new GenerationRun(
+                r.model().engine(), server.metrics(), id, r.prompts(), r.params(), r.priority()),
+                responder, responder::response, r.streaming());
     }
 
     private Prepared prepare(Context ctx) {
@@ -50,11 +45,8 @@ final class CompletionsHandler {
         model.checkModel(body.string("model", null));
         KnownFields.warnUnknown(body, KnownFields.COMPLETIONS, "/v1/completions");
         if (body.has("suffix")) throw ApiError.badRequest("suffix is not currently supported", "suffix");
-        boolean stream = body.bool("stream", false);
+        StreamOptions streaming = StreamOptions.parse(body);
         boolean echo = body.bool("echo", false);
-        JsonBody streamOptions = body.object("stream_options");
-        boolean includeUsage = streamOptions != null && streamOptions.bool("include_usage", false);
-        if (streamOptions != null && !stream) throw ApiError.badRequest("Stream options can only be defined when `stream=True`.", "stream_options");
         SamplingRequest.checkUnsupported(body);
         int priority = body.integer("priority") == null ? 0 : body.integer("priority");
         List<int[]> prompts = truncate(prompts(body.get("prompt"), model, body.bool("add_special_tokens", true), server.config().limits()), body);
@@ -62,7 +54,7 @@ final class CompletionsHandler {
         SamplingRequest.checkLength(prompts, params, model.maxModelLen(), "prompt");
         List<String> echoed = new ArrayList<>();
         for (int[] p : prompts) echoed.add(echo ? model.tokenizer().decode(p, params.skipSpecialTokens()) : "");
-        return new Prepared(model, stream, includeUsage, echo, priority, prompts, params, echoed);
+        return new Prepared(model, streaming, echo, priority, prompts, params, echoed);
     }
 
     /** vLLM's {@code truncate_prompt_tokens}: keep only the last N tokens of each prompt. */

@@ -178,6 +178,22 @@ final class ServerContext {
         return JsonBody.parse(mapper, readBody(ctx));
     }
 
+    /**
+     * Admits a generation request ({@link #admit}: 503 past capacity), starts its run and answers it:
+     * streamed in {@code format}'s chunks, or, once every prompt has finished, as {@code response}'s body.
+     */
+    void answer(Context ctx, java.util.function.Supplier<GenerationRun> start, StreamFormat format,
+            Function<RequestOutput[], Object> response, StreamOptions streaming) throws InterruptedException {
+        admit();
+        try {
+            GenerationRun run = start.get();
+            if (streaming.stream()) streamRun(ctx, run, format, streaming.includeUsage());
+            else awaitRun(ctx, run, response);
+        } finally {
+            release();
+        }
+    }
+
     /** Waits for every prompt's final output and answers with one JSON body. */
     void awaitRun(Context ctx, GenerationRun run, Function<RequestOutput[], Object> response) throws InterruptedException {
         RequestOutput[] finals = new RequestOutput[run.numPrompts()];
