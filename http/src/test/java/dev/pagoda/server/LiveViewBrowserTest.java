@@ -48,6 +48,10 @@ class LiveViewBrowserTest {
             // Then three long ones at once; the first two share their first blocks through the prefix cache.
             List<CompletableFuture<HttpResponse<String>>> running = new ArrayList<>();
             running.add(complete(client, base, STORY + " mom.", 100));
+            // The second story only once the first is admitted: sent at once, both could arrive in one step, before
+            // either has a block to share, and the first prefix hit would then be some later, unshared one.
+            assertTrue(browser.waitFor("document.querySelectorAll('#log li.decision.admitted').length >= 2", Duration.ofSeconds(30)),
+                    "the first story was never admitted");
             running.add(complete(client, base, STORY + " dog, Max.", 100));
             running.add(complete(client, base, "Tom had a red ball", 100));
             boolean paused = browser.waitFor("window.pagodaLive.isPaused()", Duration.ofSeconds(60));
