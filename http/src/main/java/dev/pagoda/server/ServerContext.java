@@ -210,7 +210,7 @@ final class ServerContext {
             run.abort();
             throw e;
         }
-        json(ctx, 200, response.apply(finals));
+        writeNow(ctx, 200, response.apply(finals));
     }
 
     /** Streams chunks as the engine produces them; a client that goes away aborts the run. */
@@ -249,6 +249,27 @@ final class ServerContext {
         if (e instanceof ApiError a) return a;
         if (e instanceof IllegalArgumentException) return ApiError.badRequest(e.getMessage(), null);
         return ApiError.internal("The engine failed: " + e.getMessage());
+    }
+
+    /**
+     * Like {@link #json} but the body is written, and the response completed, before this returns
+     * (not after the handler, as Javalin's result is): a generation's answer is then out before its
+     * request stops counting as in flight, which a draining shutdown waits for.
+     */
+    void writeNow(Context ctx, int status, Object body) {
+        byte[] bytes;
+        try {
+            bytes = mapper.writeValueAsBytes(body);
+        } catch (IOException e) {
+            throw ApiError.internal("could not write the response: " + e.getMessage());
+        }
+        ctx.status(status).contentType("application/json");
+        ctx.res().setContentLength(bytes.length);
+        try (var out = ctx.res().getOutputStream()) {
+            out.write(bytes);
+        } catch (IOException clientGone) {
+            // nobody left to answer; the run has already finished
+        }
     }
 
     void json(Context ctx, int status, Object body) {

@@ -54,8 +54,13 @@ final class SseStream {
         send(e.body());
     }
 
+    /**
+     * {@code data: [DONE]}, then the end of the body (the last HTTP chunk), both before the handler
+     * returns: a draining shutdown stops Jetty as soon as no handler is running, and must not cut a
+     * stream between its last frame and its end.
+     */
     void done() throws IOException {
         out.write(DONE);
-        out.flush();
+        out.close();
     }
 }
