@@ -32,6 +32,7 @@ public final class InProcessEngine implements AutoCloseable {
     private final LoadedModel model;
     private final ComputeBackend backend;
     private final LlmEngine engine;
+    private final StepPhases stepPhases = new StepPhases();
     private int nextId;
 
     private InProcessEngine(LoadedModel model, ComputeBackend backend, LlmEngine engine) {
@@ -71,6 +72,11 @@ public final class InProcessEngine implements AutoCloseable {
         }
     }
 
+    /** The decode steps' host-time split, summed over every {@link #run} since the last reset. */
+    StepPhases stepPhases() {
+        return stepPhases;
+    }
+
     public LlmEngine engine() {
         return engine;
     }
@@ -102,6 +108,7 @@ public final class InProcessEngine implements AutoCloseable {
         }
         while (engine.hasUnfinishedRequests()) {
             StepOutput step = engine.step();
+            stepPhases.add(step);
             double now = (System.nanoTime() - start) / 1e9;
             for (RequestOutput o : step.outputs()) {
                 int i = index.get(o.requestId());

@@ -55,8 +55,11 @@ public final class LatencyBench implements Command {
         if (numIters < 1 || numItersWarmup < 0) throw new CliException("--num-iters must be at least 1 and --num-iters-warmup at least 0");
         double[] latencies = new double[numIters];
         List<RequestTrace> timed = new ArrayList<>();
+        double[] phases;
+        long phaseSteps;
         try (InProcessEngine engine = engineFlags.open(seed, err)) {
             for (int it = -numItersWarmup; it < numIters; it++) {
+                if (it == 0) engine.stepPhases().reset(); // timed iterations only
                 List<BenchRequest> batch = RandomDataset.sample(batchSize, inputLen, outputLen, 0, engine.vocabSize(), seed + 7919L * (it + numItersWarmup));
                 double[] duration = new double[1];
                 List<RequestTrace> traces = engine.run(batch, duration);
@@ -66,6 +69,9 @@ public final class LatencyBench implements Command {
                 }
                 err.printf("INFO [bench] %s iteration %d: %.3f s%n", it < 0 ? "warm-up" : "timed", it < 0 ? it + numItersWarmup + 1 : it + 1, duration[0]);
             }
+            out.println(engine.stepPhases().describe());
+            phases = engine.stepPhases().meanMicros();
+            phaseSteps = engine.stepPhases().steps();
         }
         BenchmarkMetrics m = BenchmarkMetrics.compute(timed, sum(latencies), List.of(50.0, 99.0), GoodputSlo.none());
         double avg = Percentiles.mean(latencies);
@@ -97,6 +103,10 @@ public final class LatencyBench implements Command {
             j.put("mean_tpot_ms", tpot);
             j.put("median_tpot_ms", m.metrics().get("tpot").median());
             j.put("decode_tokens_per_second_per_sequence", tpot > 0 ? 1000 / tpot : 0.0);
+            j.put("decode_steps", phaseSteps);
+            j.put("decode_step_schedule_us", phases[0]);
+            j.put("decode_step_forward_sample_us", phases[1]);
+            j.put("decode_step_update_us", phases[2]);
             ResultJson.write(resultJson, j);
         }
         return 0;

@@ -59,6 +59,7 @@ public final class ThroughputBench implements Command {
                 }
                 List<BenchRequest> requests = sample(engine, n, data.seed);
                 double[] duration = new double[1];
+                engine.stepPhases().reset();
                 List<RequestTrace> traces = engine.run(requests, duration);
                 BenchmarkMetrics m = BenchmarkMetrics.compute(traces, duration[0], percentiles, slo);
                 output[i] = m.outputThroughput();
@@ -69,6 +70,7 @@ public final class ThroughputBench implements Command {
                 out.print(table.summary(m).metrics(m, selected));
                 out.printf("Throughput: %.2f requests/s, %.2f total tokens/s, %.2f output tokens/s%n", m.requestThroughput(),
                         m.totalTokenThroughput(), m.outputThroughput());
+                out.println(engine.stepPhases().describe());
                 out.flush();
                 Map<String, Object> j = new LinkedHashMap<>();
                 j.put("num_prompts", (long) n);
@@ -79,6 +81,11 @@ public final class ThroughputBench implements Command {
                 j.put("requests_per_second", m.requestThroughput());
                 j.put("tokens_per_second", m.totalTokenThroughput());
                 j.putAll(ResultJson.metrics(m, traces));
+                double[] phases = engine.stepPhases().meanMicros();
+                j.put("decode_steps", engine.stepPhases().steps());
+                j.put("decode_step_schedule_us", phases[0]);
+                j.put("decode_step_forward_sample_us", phases[1]);
+                j.put("decode_step_update_us", phases[2]);
                 results.add(j);
             }
         }
