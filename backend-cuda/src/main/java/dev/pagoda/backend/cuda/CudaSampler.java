@@ -220,7 +220,7 @@ public final class CudaSampler implements DeviceSampler {
             check(b.getKey(), vocabSize, "logit_bias id");
             edits.computeIfAbsent(b.getKey(), k -> new Edit()).bias = b.getValue();
         }
-        if (row.outputTokenIds().length < p.minTokens()) {
+        if (row.numOutputTokens() < p.minTokens()) {
             for (int id : eosTokenIds) if (id >= 0 && id < vocabSize) edits.computeIfAbsent(id, k -> new Edit()).flags |= 1;
             for (int id : p.stopTokenIds()) if (id >= 0 && id < vocabSize) edits.computeIfAbsent(id, k -> new Edit()).flags |= 1;
         }

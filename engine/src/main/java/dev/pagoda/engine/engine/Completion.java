@@ -44,7 +44,7 @@ final class Completion {
         int before = text.length();
         if (f == null || !f.omitTokenText()) text.append(detokenizer.add(tokenId));
         if (f != null) text.append(detokenizer.flush()); // the end: release a held-back partial character
-        Finish byString = stopChecker.checkStopStrings(text.toString(), text.length() - before, sequence.numOutputTokens()).orElse(null);
+        Finish byString = stopChecker.checkStopStrings(text, text.length() - before, sequence.numOutputTokens()).orElse(null);
         if (byString != null) f = byString;
         if (f == null) return null;
         finish = f;
@@ -73,7 +73,7 @@ final class Completion {
         int numNew = tokenIds.length - reportedTokens;
         reportedChars = visible;
         reportedTokens = tokenIds.length;
-        return new CompletionOutput(sequence.index(), all, delta, tokenIds, numNew, List.copyOf(logprobs), finishReason,
+        return new CompletionOutput(sequence.index(), all, delta, tokenIds, numNew, logprobs.isEmpty() ? List.of() : List.copyOf(logprobs), finishReason,
                 finish == null ? null : finish.stopReason());
     }
 }

@@ -198,7 +198,7 @@ public final class LlmEngine {
         SampledTokens sampled = sampledStep.sampled();
         scorePrompts(out);
 
-        Set<Request> changed = new LinkedHashSet<>();
+        Set<Request> changed = LinkedHashSet.newLinkedHashSet(rows.size());
         for (int i = 0; i < rows.size(); i++) {
             Sequence seq = out.samplingSequences().get(i).sequence();
             Completion c = completions.get(seq.seqId());

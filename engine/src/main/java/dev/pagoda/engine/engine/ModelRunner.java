@@ -8,6 +8,7 @@ import dev.pagoda.engine.kvcache.BlockManager;
 import dev.pagoda.engine.kvcache.BlockTable;
 import dev.pagoda.engine.sampling.SampledTokens;
 import dev.pagoda.engine.sampling.Sampler;
+import dev.pagoda.engine.sampling.SamplingParams;
 import dev.pagoda.engine.sampling.SamplingRow;
 import dev.pagoda.engine.scheduler.ScheduledBatch;
 import dev.pagoda.engine.scheduler.ScheduledSequence;
@@ -113,7 +114,9 @@ public final class ModelRunner {
         List<SamplingRow> rows = new ArrayList<>(inputs.samplingSequences().size());
         for (ScheduledSequence g : inputs.samplingSequences()) {
             Sequence s = g.sequence();
-            rows.add(new SamplingRow(s.samplingParams(), s.promptTokenIds(), s.outputTokenIds()));
+            SamplingParams p = s.samplingParams();
+            rows.add(p.readsTokenHistory() ? new SamplingRow(p, s.promptTokenIds(), s.outputTokenIds())
+                    : SamplingRow.withoutHistory(p, s.numOutputTokens()));
         }
         Optional<DeviceSampler> device = backend.deviceSampler();
         if (device.isPresent() && !rows.isEmpty() && inputs.promptLogprobRows().isEmpty()
@@ -136,9 +139,10 @@ public final class ModelRunner {
         int[] queryStartLoc = new int[numSeqs + 1];
         int[] seqLens = new int[numSeqs];
         int[][] blockTables = new int[numSeqs][];
-        List<Integer> samplingIndices = new ArrayList<>();     // batch rows that sample
+        int[] samplingIndices = new int[numSeqs];  // [numSampling] batch rows that sample (at most one per sequence)
+        int numSampling = 0;
         List<Integer> promptLogprobIndices = new ArrayList<>(); // batch rows that score a next prompt token
-        List<ScheduledSequence> samplingSequences = new ArrayList<>();
+        List<ScheduledSequence> samplingSequences = new ArrayList<>(numSeqs);
         List<PromptLogprobRows> promptRuns = new ArrayList<>();
 
         int row = 0;
@@ -158,7 +162,7 @@ public final class ModelRunner {
             blockTables[s] = table.blockIds();
             // endregion
             if (grant.samples()) {
-                samplingIndices.add(row - 1);
+                samplingIndices[numSampling++] = row - 1;
                 samplingSequences.add(grant);
             }
             if (seq.computesPromptLogprobs()) {
@@ -175,13 +179,12 @@ public final class ModelRunner {
         if (row != numTokens) throw new IllegalStateException("batch counts " + numTokens + " tokens, grants add up to " + row);
 
         // Prompt-logprob rows go after the sampling rows: shift their logits rows by the sampling count.
-        int numSampling = samplingIndices.size();
         List<PromptLogprobRows> promptLogprobRows = new ArrayList<>(promptRuns.size());
         for (PromptLogprobRows r : promptRuns) {
             promptLogprobRows.add(new PromptLogprobRows(r.sequence(), r.firstPosition(), numSampling + r.firstLogitsRow(), r.numRows()));
         }
         int[] logitsIndices = new int[numSampling + promptLogprobIndices.size()]; // [numLogits]
-        for (int i = 0; i < numSampling; i++) logitsIndices[i] = samplingIndices.get(i);
+        System.arraycopy(samplingIndices, 0, logitsIndices, 0, numSampling);
         for (int i = 0; i < promptLogprobIndices.size(); i++) logitsIndices[numSampling + i] = promptLogprobIndices.get(i);
         ForwardBatch forwardBatch = new ForwardBatch(tokenIds, positions, queryStartLoc, seqLens, blockTables, slotMapping, logitsIndices);
         return new Inputs(forwardBatch, samplingSequences, promptLogprobRows);

@@ -18,6 +18,8 @@ final class Request {
     final List<Completion> completions = new ArrayList<>();
     /** {@code [numPromptTokens]} prompt logprobs as they are computed (entry 0 stays null); null when not requested. */
     final TokenLogprobs[] promptLogprobs;
+    /** One copy of the prompt for every output of this request (a copy per step was a prompt's length per token). */
+    private int[] promptForOutputs;
 
     Request(String requestId, int[] promptTokenIds, SamplingParams params) {
         this.requestId = requestId;
@@ -34,7 +36,8 @@ final class Request {
     RequestOutput output() {
         List<CompletionOutput> outs = new ArrayList<>(completions.size());
         for (Completion c : completions) outs.add(c.snapshot());
-        return new RequestOutput(requestId, promptTokenIds.clone(), outs, finished(),
+        if (promptForOutputs == null) promptForOutputs = promptTokenIds.clone();
+        return new RequestOutput(requestId, promptForOutputs, outs, finished(),
                 Math.max(0, completions.getFirst().sequence.numCachedTokens()),
                 promptLogprobs == null ? null : Collections.unmodifiableList(Arrays.asList(promptLogprobs.clone())));
     }

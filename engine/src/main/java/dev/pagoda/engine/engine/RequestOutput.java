@@ -7,7 +7,7 @@ import java.util.List;
  * A request's progress after a step (vLLM's {@code RequestOutput}).
  *
  * @param requestId      the caller's id
- * @param promptTokenIds {@code [numPromptTokens]}
+ * @param promptTokenIds {@code [numPromptTokens]}, the same array in every output of a request (read it, do not modify it)
  * @param outputs        one per completion ({@code n} of them), by index
  * @param finished       every completion has finished
  * @param numCachedTokens prompt tokens the first completion found in the prefix cache

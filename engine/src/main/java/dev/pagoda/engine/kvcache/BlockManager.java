@@ -2,6 +2,7 @@ package dev.pagoda.engine.kvcache;
 
 import dev.pagoda.engine.sequence.Sequence;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +49,15 @@ public final class BlockManager {
         final List<KvBlock> blocks = new ArrayList<>();       // logical order: the block table
         final List<BlockHash> blockHashes = new ArrayList<>(); // of the first full blocks, grown on demand
         int numCachedBlocks;                                   // blocks 0 ..< this went through cacheFullBlock
+        int[] blockIds = new int[8];                           // [capacity] blocks' ids, the first blocks.size() in use:
+                                                               // read every step, so kept beside the list
+
+        void append(List<KvBlock> added) {
+            int n = blocks.size();
+            if (n + added.size() > blockIds.length) blockIds = Arrays.copyOf(blockIds, Math.max(2 * blockIds.length, n + added.size()));
+            for (KvBlock b : added) blockIds[n++] = b.blockId();
+            blocks.addAll(added);
+        }
     }
 
     public BlockManager(int numBlocks, int blockSize) {
@@ -105,7 +115,8 @@ public final class BlockManager {
         int numHeld = state == null ? 0 : state.blocks.size();
         int numBlocksToAllocate = Math.max(0, BlockTable.blocksNeeded(numTokensAfter, blockSize) - numHeld - hit.blocks().size());
         // Hit blocks that nobody uses are counted as free but stop being free once touched.
-        int numFreeHits = (int) hit.blocks().stream().filter(b -> b.refCount() == 0).count();
+        int numFreeHits = 0;
+        for (KvBlock b : hit.blocks()) if (b.refCount() == 0) numFreeHits++;
         if (numBlocksToAllocate > pool.numFreeBlocks() - numFreeHits) return false;
 
         if (state == null) { // admission: count the prefix-cache lookup
@@ -116,9 +127,9 @@ public final class BlockManager {
             seqBlocks.put(seq.seqId(), state);
         }
         pool.touch(hit.blocks());
-        state.blocks.addAll(hit.blocks());
+        state.append(hit.blocks());
         state.numCachedBlocks += hit.blocks().size();
-        state.blocks.addAll(List.of(pool.getNewBlocks(numBlocksToAllocate)));
+        if (numBlocksToAllocate > 0) state.append(List.of(pool.getNewBlocks(numBlocksToAllocate)));
         cacheFullBlocks(seq, state, numTokensAfter / blockSize);
         return true;
     }
@@ -139,9 +150,7 @@ public final class BlockManager {
     public int[] blockIds(Sequence seq) {
         SeqBlocks state = seqBlocks.get(seq.seqId());
         if (state == null) return new int[0];
-        int[] ids = new int[state.blocks.size()];
-        for (int i = 0; i < ids.length; i++) ids[i] = state.blocks.get(i).blockId();
-        return ids;
+        return Arrays.copyOf(state.blockIds, state.blocks.size());
     }
 
     /** Whether {@code seq} holds blocks. */

@@ -76,7 +76,7 @@ final class RowSampler {
             for (int id : p.logitBias().keySet()) checkToken(id, vocabSize, "logit_bias id");
             LogitsProcessors.applyLogitBias(work, p.logitBias());
         }
-        if (output.length < p.minTokens()) LogitsProcessors.maskTokens(work, stopTokens(p));
+        if (row.numOutputTokens() < p.minTokens()) LogitsProcessors.maskTokens(work, stopTokens(p));
         boolean repetition = p.repetitionPenalty() != 1.0;
         if (repetition || p.frequencyPenalty() != 0 || p.presencePenalty() != 0) {
             if (repetition) for (int id : prompt) checkToken(id, vocabSize, "prompt token");

@@ -94,7 +94,7 @@ public final class Sampler implements AutoCloseable {
             SamplingParams p = rows.get(r).params();
             if (p.greedy()) continue;
             uniforms[r] = p.seed().isPresent()
-                    ? CounterRng.uniform(p.seed().getAsLong(), rows.get(r).outputTokenIds().length)
+                    ? CounterRng.uniform(p.seed().getAsLong(), rows.get(r).numOutputTokens())
                     : random.nextDouble();
         }
         return uniforms;

@@ -138,6 +138,11 @@ public record SamplingParams(
     }
 
     /** True when the request touches the logits before temperature (bias, min_tokens or a penalty). */
+    /** Whether sampling reads the sequence's tokens (the repetition, frequency and presence penalties). */
+    public boolean readsTokenHistory() {
+        return repetitionPenalty != 1.0 || frequencyPenalty != 0 || presencePenalty != 0;
+    }
+
     public boolean needsLogitsProcessing() {
         return !logitBias.isEmpty() || minTokens > 0 || presencePenalty != 0 || frequencyPenalty != 0 || repetitionPenalty != 1.0;
     }

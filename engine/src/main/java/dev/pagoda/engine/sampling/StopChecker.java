@@ -73,19 +73,26 @@ public final class StopChecker {
      * Looks for a stop string in the text, only where the last {@code newCharCount} chars could have
      * completed one.
      *
-     * @param outputText      the whole output text so far, the new token's text included
+     * @param outputText      the whole output text so far, the new token's text included (only its
+     *                        tail is read: no copy of the whole text per token)
      * @param newCharCount    how many chars at its end are new this step
      * @param numOutputTokens output tokens including the new one
      * @return a STOP whose {@link Finish#textLength()} ends the text before the stop string (or after
      *         it, with include_stop_str_in_output)
      */
-    public Optional<Finish> checkStopStrings(String outputText, int newCharCount, int numOutputTokens) {
+    public Optional<Finish> checkStopStrings(CharSequence outputText, int newCharCount, int numOutputTokens) {
         if (params.stop().isEmpty() || newCharCount <= 0 || numOutputTokens <= params.minTokens()) return Optional.empty();
+        int longest = 0;
+        for (String stop : params.stop()) longest = Math.max(longest, stop.length());
+        // The window where a stop string could end in the new chars: the new chars and, before them, one char fewer than the longest stop.
+        int windowStart = Math.max(0, outputText.length() - newCharCount - longest + 1);
+        String window = outputText.subSequence(windowStart, outputText.length()).toString();
         int best = -1;
         String bestStop = null;
         for (String stop : params.stop()) {
             int from = Math.max(0, outputText.length() - newCharCount - stop.length() + 1);
-            int at = outputText.indexOf(stop, from);
+            int at = window.indexOf(stop, from - windowStart);
+            if (at >= 0) at += windowStart;
             if (at >= 0 && (best < 0 || at < best)) {
                 best = at;
                 bestStop = stop;

@@ -85,6 +85,25 @@ class StopCheckerTest {
     }
 
     @Test
+    void stopStringsAreFoundInALongTextByItsTail() {
+        // Completion passes its StringBuilder; only the tail a stop string could end in is read, with absolute offsets.
+        StopChecker c = checker(SamplingParams.builder().stop("END", "xy"));
+        StringBuilder text = new StringBuilder("END ".repeat(500)); // stop strings far back: found in earlier steps
+        text.append("and E");
+        assertTrue(c.checkStopStrings(text, 5, 6).isEmpty());
+        text.append("ND!");
+        Finish f = c.checkStopStrings(text, 3, 7).orElseThrow();
+        assertEquals("END", f.stopString());
+        assertEquals(2004, f.textLength(), "the offset counts from the start of the whole text (\"END \" × 500, \"and \")");
+        text.setLength(2004);
+        text.append("x");
+        assertTrue(c.checkStopStrings(text, 1, 8).isEmpty());
+        text.append("yEND");
+        assertEquals("xy", c.checkStopStrings(text, 4, 9).orElseThrow().stopString(), "the earliest of two in the window");
+        assertEquals(2004, c.checkStopStrings(text, 4, 9).orElseThrow().textLength());
+    }
+
+    @Test
     void holdBackCoversAPartialStopString() {
         assertEquals(3, checker(SamplingParams.builder().stop("ab", "STOP")).holdBackChars());
         assertEquals(0, checker(SamplingParams.builder().stop("STOP").includeStopStrInOutput(true)).holdBackChars());
