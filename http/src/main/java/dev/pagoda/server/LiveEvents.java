@@ -3,6 +3,7 @@ package dev.pagoda.server;
 import dev.pagoda.engine.engine.AsyncLlmEngine;
 import dev.pagoda.engine.events.EngineEventJson;
 import dev.pagoda.engine.events.EngineStepEvent;
+import dev.pagoda.engine.events.SchedulerDecision;
 import dev.pagoda.engine.events.EngineStepListener;
 import dev.pagoda.engine.json.Json;
 import io.javalin.http.Context;
@@ -85,7 +86,7 @@ final class LiveEvents implements EngineStepListener {
                 client.queue.drainTo(batch);
                 long dropped = client.dropped.getAndSet(0);
                 for (int i = 0; i < batch.size(); i++) {
-                    Map<String, Object> json = EngineEventJson.toJson(batch.get(i), i == batch.size() - 1);
+                    Map<String, Object> json = EngineEventJson.toJson(batch.get(i), i == batch.size() - 1 || canPauseAt(batch.get(i)));
                     if (i == 0 && dropped > 0) json.put("dropped_before", dropped);
                     out.write(("data: " + Json.write(json) + "\n\n").getBytes(StandardCharsets.UTF_8));
                 }
@@ -97,6 +98,19 @@ final class LiveEvents implements EngineStepListener {
         } finally {
             unregister(engine, client);
         }
+    }
+
+    /**
+     * Whether the view can stop at this step ("pause at" a prefix hit, a chunk, a preemption, a
+     * finish: any decision but a plain decode or waiting), so that it must carry its own picture of
+     * the blocks. Of the other steps that wait together only the newest does (the list is the bulk of
+     * an event); a paused view would otherwise show an older step's blocks under this step's log.
+     */
+    static boolean canPauseAt(EngineStepEvent e) {
+        for (SchedulerDecision d : e.decisions()) {
+            if (d.kind() != SchedulerDecision.Kind.DECODE && d.kind() != SchedulerDecision.Kind.WAITING) return true;
+        }
+        return false;
     }
 
     private synchronized void register(AsyncLlmEngine engine, Client client) {

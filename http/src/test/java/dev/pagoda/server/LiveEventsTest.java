@@ -7,6 +7,7 @@ import dev.pagoda.engine.engine.EngineConfig;
 import dev.pagoda.engine.events.EngineStepEvent;
 import dev.pagoda.engine.events.KvCacheSnapshot;
 import dev.pagoda.engine.events.SchedulerStats;
+import dev.pagoda.engine.events.SchedulerDecision;
 import dev.pagoda.engine.json.Json;
 import dev.pagoda.engine.testing.Fixtures;
 import java.io.OutputStream;
@@ -66,7 +67,7 @@ class LiveEventsTest {
                 while (!kinds.toString().contains("finished")) {
                     Map<String, Object> step = Json.parseObject(it.next().substring(6));
                     for (Object d : (List<?>) step.get("decisions")) kinds.append(((Map<?, ?>) d).get("kind")).append(' ');
-                    // Events that waited together carry the per-block list only on the newest.
+                    // Events that waited together carry the per-block list only on the newest, and on steps the view can pause at.
                     List<?> blocks = (List<?>) ((Map<?, ?>) step.get("kv_cache")).get("blocks");
                     lastBlocks = blocks;
                 }
@@ -77,6 +78,19 @@ class LiveEventsTest {
                 for (Object b : lastBlocks) assertEquals("cached", ((Map<?, ?>) b).get("state"), lastBlocks.toString());
             }
         }
+    }
+
+    @Test
+    void stepsTheViewCanPauseAtCarryTheirBlocks() {
+        KvCacheSnapshot kv = new KvCacheSnapshot(4, 8, 8, List.of(), List.of());
+        SchedulerStats stats = new SchedulerStats(0, 0, 0, 8, 1, 0, 0, 0, 0);
+        java.util.function.Function<SchedulerDecision.Kind, EngineStepEvent> step = k -> new EngineStepEvent(1, false, List.of(),
+                List.of(new SchedulerDecision(k, "r", 0, 1, 4, 1, 0, false, "why")), stats, kv);
+        for (SchedulerDecision.Kind k : SchedulerDecision.Kind.values()) {
+            boolean plain = k == SchedulerDecision.Kind.DECODE || k == SchedulerDecision.Kind.WAITING;
+            assertEquals(!plain, LiveEvents.canPauseAt(step.apply(k)), k.toString());
+        }
+        assertEquals(false, LiveEvents.canPauseAt(new EngineStepEvent(1, false, List.of(), List.of(), stats, kv)));
     }
 
     @Test
