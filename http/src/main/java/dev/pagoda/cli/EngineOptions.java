@@ -34,11 +34,15 @@ public final class EngineOptions {
     @Option(names = "--seed", paramLabel = "N", description = "the random seed of requests that set none (default: ${DEFAULT-VALUE})")
     int seed;
 
+    @Option(names = "--stream-interval", paramLabel = "TOKENS", description = "hand out a request's output once this many tokens are new "
+            + "(its first and last at once): fewer stream chunks and wake-ups per token, a burstier stream (default: ${DEFAULT-VALUE}: every step)")
+    int streamInterval = 1;
+
     /** The engine configuration; {@code numKvBlocks} (0: sized from memory) comes from each command's own flag. */
     EngineConfig toEngineConfig(int numKvBlocks) {
         try {
             return new EngineConfig(blockSize, numKvBlocks, bytes(kvCacheMemory, DEFAULTS.kvCacheMemoryBytes()),
-                    maxNumSeqs, maxNumBatchedTokens, maxModelLen, enablePrefixCaching == null || enablePrefixCaching, seed);
+                    maxNumSeqs, maxNumBatchedTokens, maxModelLen, enablePrefixCaching == null || enablePrefixCaching, seed, streamInterval);
         } catch (IllegalArgumentException e) {
             throw new CliException(e.getMessage());
         }

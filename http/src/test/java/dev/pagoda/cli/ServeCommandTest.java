@@ -44,6 +44,7 @@ class ServeCommandTest {
         assertTrue(usageError("--model", model, "--max-logprobs", "-2").contains("--max-logprobs must be -1 (unlimited) or at least 0"));
         assertTrue(usageError("--model", model, "--max-request-body-bytes", "10").contains("--max-request-body-bytes must be at least 1024"));
         assertTrue(usageError("--model", model, "--shutdown-timeout", "-1").contains("--shutdown-timeout must be at least 0"));
+        assertTrue(usageError("--model", model, "--stream-interval", "0").contains("stream_interval must be at least 1"));
     }
 
     @Test

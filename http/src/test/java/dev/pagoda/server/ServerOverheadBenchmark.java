@@ -31,9 +31,10 @@ import java.util.concurrent.Future;
  * and through HTTP (a load generator sending every request at once to a running server, JSON and
  * SSE), in output tokens per second. Not a unit test: run it by hand (docs/benchmarks-server.md).
  *
- * <p>Args: {@code REQUESTS MAX_TOKENS THREADS ROUNDS [MODEL_DIR [LOAD_FORMAT]]}. Workload: REQUESTS
+ * <p>Args: {@code REQUESTS MAX_TOKENS THREADS ROUNDS [MODEL_DIR [LOAD_FORMAT [STREAM_INTERVAL]]]}. Workload: REQUESTS
  * distinct prompts, greedy, {@code ignore_eos}, exactly MAX_TOKENS output tokens each; the model
- * defaults to stories260K ({@code dummy}: random weights of MODEL_DIR's config.json).
+ * defaults to stories260K ({@code dummy}: random weights of MODEL_DIR's config.json); STREAM_INTERVAL
+ * is the server's {@code --stream-interval} (default 1).
  */
 public final class ServerOverheadBenchmark {
     public static void main(String[] args) throws Exception {
@@ -43,14 +44,16 @@ public final class ServerOverheadBenchmark {
         int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 3;
         Path dir = args.length > 4 ? Path.of(args[4]) : Fixtures.stories260k();
         LoadFormat format = LoadFormat.fromCli(args.length > 5 ? args[5] : "auto");
+        int streamInterval = args.length > 6 ? Integer.parseInt(args[6]) : 1; // the server's --stream-interval
         EngineConfig config = EngineConfig.defaults().withMaxNumSeqs(Math.max(requests, 1));
         List<String> prompts = new ArrayList<>();
         for (int i = 0; i < requests; i++) prompts.add("Once upon a time there was a child number " + i);
-        System.out.printf("workload: %d requests x %d tokens, greedy, ignore_eos; backend threads %d; rounds %d%n", requests, maxTokens, threads, rounds);
+        System.out.printf("workload: %d requests x %d tokens, greedy, ignore_eos; backend threads %d; rounds %d; server stream interval %d%n",
+                requests, maxTokens, threads, rounds, streamInterval);
 
         // Both sides stay up and their rounds alternate, so that machine noise and JIT warm-up hit both alike.
         double[] offline = new double[rounds], json = new double[rounds], sse = new double[rounds];
-        ServeOptions options = new ServeOptions(dir, List.of("m"), format, "cpu", threads, config, null, "auto");
+        ServeOptions options = new ServeOptions(dir, List.of("m"), format, "cpu", threads, config.withStreamInterval(streamInterval), null, "auto");
         try (LoadedModel model = ModelLoader.load(dir, format);
                 ComputeBackend backend = ComputeBackends.create("cpu", new BackendOptions(threads));
                 PagodaServer server = PagodaServer.start(ServerConfig.loopback(0), options, new PrintStream(OutputStream.nullOutputStream()));

@@ -26,6 +26,7 @@ final class Completion {
     private FinishReason finishReason;
     private int reportedChars;        // text already handed out in earlier outputs
     private int reportedTokens;
+    private boolean reportedFinish;
 
     Completion(Sequence sequence, Tokenizer tokenizer, StopChecker stopChecker) {
         this.sequence = sequence;
@@ -61,6 +62,16 @@ final class Completion {
         return finishReason != null;
     }
 
+    /** Output tokens generated since the last {@link #snapshot()}. */
+    int numUnreportedTokens() {
+        return sequence.numOutputTokens() - reportedTokens;
+    }
+
+    /** Finished, and no {@link #snapshot()} has said so yet. */
+    boolean hasUnreportedFinish() {
+        return finished() && !reportedFinish;
+    }
+
     /**
      * The output so far, with what is new since the last call. While running, the last
      * {@code holdBackChars} chars are held back: they may turn out to be the start of a stop string.
@@ -73,6 +84,7 @@ final class Completion {
         int numNew = tokenIds.length - reportedTokens;
         reportedChars = visible;
         reportedTokens = tokenIds.length;
+        reportedFinish = finished();
         return new CompletionOutput(sequence.index(), all, delta, tokenIds, numNew, logprobs.isEmpty() ? List.of() : List.copyOf(logprobs), finishReason,
                 finish == null ? null : finish.stopReason());
     }

@@ -213,6 +213,7 @@ public final class LlmEngine {
             changed.add(requests.get(seq.requestId()));
         }
         for (Request r : changed) {
+            if (!r.dueForOutput(config.streamInterval())) continue; // its tokens wait for the next output (--stream-interval)
             outputs.add(r.output());
             if (r.finished()) requests.remove(r.requestId);
         }
