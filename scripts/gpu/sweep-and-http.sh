@@ -9,7 +9,7 @@
 # Writes into OUT_DIR: pagoda-sweep.json/.png/.log, hf-sweep.jsonl/.log, sweep.png, offline.json,
 # serve-bench.json, serve.log, summary.md.
 #
-#   bash sweep-and-http.sh OUT_DIR
+#   bash sweep-and-http.sh OUT_DIR        (SERVE_ARGS="--stream-interval 8" adds flags to serve)
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out="${1:?usage: sweep-and-http.sh OUT_DIR}"
@@ -41,7 +41,7 @@ done
 echo "== 2. HTTP vs offline, 256 x (512, 128)" >&2
 timeout 90 "$java" "${jvm[@]}" -cp "$cp" dev.pagoda.cli.Main bench throughput "${engine[@]}" "${work[@]}" --num-prompts 256 --warmup \
   --result-json "$out/offline.json" > "$out/offline.log" 2>&1 || echo "offline: status $?" >&2
-"$java" "${jvm[@]}" -cp "$cp" dev.pagoda.cli.Main serve "$m" --device cuda --port 8011 --max-num-seqs 256 --max-num-batched-tokens 8192 \
+"$java" "${jvm[@]}" -cp "$cp" dev.pagoda.cli.Main serve "$m" --device cuda --port 8011 --max-num-seqs 256 --max-num-batched-tokens 8192 ${SERVE_ARGS:-} \
   > "$out/serve.log" 2>&1 &
 server=$!
 for _ in $(seq 1 120); do curl -sf localhost:8011/health > /dev/null && break; sleep 1; done
