@@ -9,14 +9,19 @@ import java.util.function.Supplier;
  * Embeddings for /v1/embeddings: one prefill pass over the input and its last token's final-norm
  * hidden state, L2-normalized (vLLM's default pooling for a decoder-only model: LAST, normalize).
  *
- * <p>It runs on a backend of its own (same weights, a KV cache for one sequence), created on first
- * use, so that it never touches the generation engine's thread or cache. One input at a time.
+ * <p>It runs on a backend of its own, created on first use, so that it never touches the generation
+ * engine's thread or cache: always the CPU reference (the only backend that returns hidden states),
+ * reading the same memory-mapped weights, so a GPU server spends no device memory on it (before,
+ * a second CUDA backend loaded a second copy of the weights and then could not answer). Its KV
+ * cache holds one input and grows with the longest seen, rather than {@code max_model_len} up front
+ * (an 8B model's 128k positions would be 32 GiB of fp32 cache). One input at a time.
  */
 public final class EmbeddingRunner {
     private final Supplier<ComputeBackend> backendFactory; // loads the model into a fresh backend
     private final int maxModelLen;
     private final int blockSize;
     private ComputeBackend backend; // guarded by this
+    private int numCacheBlocks;     // blocks its KV cache has now
 
     public EmbeddingRunner(Supplier<ComputeBackend> backendFactory, int maxModelLen, int blockSize) {
         this.backendFactory = backendFactory;
@@ -26,11 +31,14 @@ public final class EmbeddingRunner {
 
     /** @param tokenIds {@code [numTokens]}, 1 ≤ numTokens ≤ maxModelLen; returns {@code [hiddenSize]} with unit length */
     public synchronized float[] embed(int[] tokenIds) {
-        if (backend == null) {
-            backend = backendFactory.get();
-            backend.allocateKvCache(BlockTable.blocksNeeded(maxModelLen, blockSize), blockSize);
-        }
         int n = tokenIds.length;
+        if (n < 1 || n > maxModelLen) throw new IllegalArgumentException(n + " tokens: an input must have 1 to " + maxModelLen);
+        if (backend == null) backend = backendFactory.get();
+        int blocks = BlockTable.blocksNeeded(n, blockSize);
+        if (blocks > numCacheBlocks) {
+            backend.allocateKvCache(blocks, blockSize);
+            numCacheBlocks = blocks;
+        }
         int[] positions = new int[n], slots = new int[n];
         for (int i = 0; i < n; i++) {
             positions[i] = i;

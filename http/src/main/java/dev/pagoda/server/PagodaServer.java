@@ -114,8 +114,10 @@ public final class PagodaServer implements AutoCloseable {
             beforeServing.accept(llm);
             EngineStats engineStats = new EngineStats();
             AsyncLlmEngine engine = new AsyncLlmEngine(llm, engineStats::update);
+            // Embeddings run on the CPU reference whatever the device (see EmbeddingRunner).
+            if (!options.device().equals("cpu")) info(log, "/v1/embeddings runs on the CPU reference backend (hidden states are not returned on " + options.device() + ")");
             EmbeddingRunner embeddings = new EmbeddingRunner(() -> {
-                ComputeBackend b = ComputeBackends.create(options.device(), new BackendOptions(options.numThreads()));
+                ComputeBackend b = ComputeBackends.create("cpu", new BackendOptions(options.numThreads()));
                 b.loadModel(m.config(), m.weights());
                 return b;
             }, llm.maxModelLen(), ec.blockSize());
