@@ -48,8 +48,10 @@ for _ in $(seq 1 120); do curl -sf localhost:8011/health > /dev/null && break; s
 # The same warm-up as offline's (graphs captured, JIT warm), then the measured run.
 timeout 60 "$java" "${jvm[@]}" -cp "$cp" dev.pagoda.cli.Main bench serve --base-url http://127.0.0.1:8011 --tokenizer "$m" \
   "${work[@]}" --num-prompts 256 --output-len 4 > "$out/serve-warmup.log" 2>&1
+curl -s localhost:8011/metrics > "$out/metrics-before.txt"
 timeout 90 "$java" "${jvm[@]}" -cp "$cp" dev.pagoda.cli.Main bench serve --base-url http://127.0.0.1:8011 --tokenizer "$m" \
   "${work[@]}" --num-prompts 256 --result-json "$out/serve-bench.json" > "$out/serve-bench.log" 2>&1 || echo "bench serve: status $?" >&2
+curl -s localhost:8011/metrics > "$out/metrics-after.txt" # the engine thread's step time under HTTP load: pagoda:engine_step_seconds
 kill "$server"; wait "$server" 2>/dev/null
 rm -rf "$jre"
 
@@ -82,6 +84,23 @@ try:
               f"HTTP (bench serve, streaming) {srv['output_throughput']:,.1f} → {100 * srv['output_throughput'] / off['output_throughput']:.1f} %"]
 except Exception as e:
     lines.append(f"HTTP vs offline: missing ({e})")
+def engine_metrics(path):  # pagoda:engine_steps_total and pagoda:engine_step_seconds_total{phase=...}
+    v = {}
+    for line in open(path):
+        if line.startswith("pagoda:engine_steps_total"):
+            v["steps"] = float(line.rsplit(" ", 1)[1])
+        elif line.startswith("pagoda:engine_step_seconds_total{"):
+            v[line.split('phase="')[1].split('"')[0]] = float(line.rsplit(" ", 1)[1])
+    return v
+try:
+    a, b = engine_metrics(f"{out}/metrics-before.txt"), engine_metrics(f"{out}/metrics-after.txt")
+    n = max(1.0, b["steps"] - a["steps"])
+    http_us = {p: 1e6 * (b[p] - a[p]) / n for p in ("schedule", "forward", "update")}
+    lines += ["", "Engine thread per step (µs, every step), offline vs HTTP:",
+              f"offline: {int(off['all_steps'])} steps, schedule {off['all_step_schedule_us']:.0f}, forward {off['all_step_forward_us']:.0f}, update {off['all_step_update_us']:.0f}",
+              f"HTTP:    {int(n)} steps, schedule {http_us['schedule']:.0f}, forward {http_us['forward']:.0f}, update {http_us['update']:.0f}"]
+except Exception as e:
+    lines.append(f"engine step split: missing ({e})")
 open(f"{out}/summary.md", "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 try:

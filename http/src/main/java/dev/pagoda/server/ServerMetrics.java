@@ -13,9 +13,10 @@ import java.util.function.Supplier;
 
 /**
  * GET /metrics: vLLM's metric names (so that vLLM dashboards work), each labelled with
- * {@code model_name}. Gauges read the engine's latest {@link EngineStats}; counters and histograms
- * are fed by {@link GenerationRun} as outputs arrive. (The Prometheus client adds {@code _total}
- * to counter names on exposition.)
+ * {@code model_name}, plus Pagoda's {@code pagoda:engine_steps} and {@code pagoda:engine_step_seconds}
+ * (the engine thread's host time per phase). Gauges read the engine's latest {@link EngineStats};
+ * counters and histograms are fed by {@link GenerationRun} as outputs arrive. (The Prometheus
+ * client adds {@code _total} to counter names on exposition.)
  */
 public final class ServerMetrics {
     private static final double[] LATENCY_BUCKETS = {0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75,
@@ -46,6 +47,19 @@ public final class ServerMetrics {
         io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("vllm:num_preemptions")
                 .help("Cumulative number of preemptions from the engine.").labelNames("model_name")
                 .callback(cb -> cb.call(stats.get().numPreemptions(), modelName)).register(registry);
+        // The engine thread's own time (Pagoda's; on a GPU this is time the device waits): steps, and host seconds per phase.
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("pagoda:engine_steps")
+                .help("Engine steps that computed something.").labelNames("model_name")
+                .callback(cb -> cb.call(stats.get().numSteps(), modelName)).register(registry);
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("pagoda:engine_step_seconds")
+                .help("Host time of the engine's steps by phase: schedule, forward (with sampling; on a GPU queuing and waiting), update (tokens, text, outputs).")
+                .labelNames("model_name", "phase")
+                .callback(cb -> {
+                    long[] ns = stats.get().stepNanos();
+                    cb.call(ns[0] / 1e9, modelName, "schedule");
+                    cb.call(ns[1] / 1e9, modelName, "forward");
+                    cb.call(ns[2] / 1e9, modelName, "update");
+                }).register(registry);
         promptTokens = Counter.builder().name("vllm:prompt_tokens").help("Number of prefill tokens processed.")
                 .labelNames("model_name").register(registry).labelValues(modelName);
         generationTokens = Counter.builder().name("vllm:generation_tokens").help("Number of generation tokens processed.")

@@ -261,6 +261,16 @@ class RawHttpTest {
             assertFalse(Double.isNaN(TestServers.metric(m, name)), name + " missing from\n" + m);
         }
         assertTrue(TestServers.metric(m, "vllm:generation_tokens_total") >= 4);
+        // The engine thread's own time: at least the 4 steps of that request, each with some forward time.
+        assertTrue(TestServers.metric(m, "pagoda:engine_steps_total") >= 4, m);
+        double forward = Double.NaN;
+        for (String line : m.split("\n")) {
+            if (line.startsWith("pagoda:engine_step_seconds_total{") && line.contains("phase=\"forward\"")) {
+                forward = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        assertTrue(forward > 0, "pagoda:engine_step_seconds_total{phase=\"forward\"} in\n" + m);
+        assertTrue(m.contains("phase=\"schedule\"") && m.contains("phase=\"update\""), m);
     }
 
 }

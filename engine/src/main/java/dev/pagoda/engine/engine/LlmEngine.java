@@ -68,6 +68,7 @@ public final class LlmEngine {
     private long nextSeqId;
     private long nextArrival;
     private long numSteps;                  // steps that computed something
+    private long scheduleNanos, forwardNanos, updateNanos; // their host time, summed (see StepOutput)
     private StepEventRecorder events;       // null while nobody listens: no event is built
 
     public LlmEngine(ComputeBackend backend, ModelConfig modelConfig, GenerationConfig generationConfig,
@@ -218,6 +219,9 @@ public final class LlmEngine {
             if (r.finished()) requests.remove(r.requestId);
         }
         long t3 = System.nanoTime();
+        scheduleNanos += t1 - t0;
+        forwardNanos += t2 - t1;
+        updateNanos += t3 - t2;
         if (events != null) events.emit(numSteps, batch.numBatchedTokens());
         return new StepOutput(outputs, batch.scheduled().size(), batch.numBatchedTokens(), batch.preempted().size(),
                 t1 - t0, t2 - t1, t3 - t2);
@@ -309,6 +313,12 @@ public final class LlmEngine {
 
     /** Steps that computed something since start. */
     public long numSteps() { return numSteps; }
+
+    /**
+     * Host time of those steps since start, summed per phase, in ns: {schedule, forward (with
+     * sampling; on a GPU, queuing the work and waiting for it), update (tokens, text, outputs)}.
+     */
+    public long[] stepNanos() { return new long[] {scheduleNanos, forwardNanos, updateNanos}; }
 
     /** Running and waiting sequence counts (for logs and tests). */
     public int numRunning() { return scheduler.numRunning(); }
