@@ -13,8 +13,6 @@ import dev.pagoda.engine.testing.Fixtures;
 import dev.pagoda.engine.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,33 +21,22 @@ import org.junit.jupiter.api.Test;
  * tokens and logprobs as one output per step.
  */
 class StreamIntervalTest {
-    private static LoadedModel model;
-    private static Tokenizer tokenizer;
-
-    @BeforeAll
-    static void load() {
-        model = ModelLoader.load(Fixtures.stories260k(), LoadFormat.SAFETENSORS);
-        tokenizer = Tokenizer.fromDirectory(Fixtures.stories260k());
-    }
-
-    @AfterAll
-    static void close() {
-        model.close();
-    }
-
-    /** Every output of each request, stepping until all finish. */
+    /** Every output of each request, stepping until all finish (stories260K's config and tokenizer, the hash model). */
     private static List<List<RequestOutput>> run(int streamInterval, SamplingParams params, int numRequests) {
-        EngineConfig config = EngineConfig.defaults().withBlockSize(4).withNumKvBlocks(128).withStreamInterval(streamInterval);
-        LlmEngine engine = new LlmEngine(new FakeBackend(model.config().vocabSize()), model.config(), model.generationConfig(), tokenizer, config);
-        List<List<RequestOutput>> outs = new ArrayList<>();
-        for (int r = 0; r < numRequests; r++) {
-            engine.addRequest("r" + r, new int[] {1, 40 + r, 300, 7 + r}, params, 0);
-            outs.add(new ArrayList<>());
+        try (LoadedModel model = ModelLoader.load(Fixtures.stories260k(), LoadFormat.SAFETENSORS)) {
+            EngineConfig config = EngineConfig.defaults().withBlockSize(4).withNumKvBlocks(128).withStreamInterval(streamInterval);
+            LlmEngine engine = new LlmEngine(new FakeBackend(model.config().vocabSize()), model.config(), model.generationConfig(),
+                    Tokenizer.fromDirectory(Fixtures.stories260k()), config);
+            List<List<RequestOutput>> outs = new ArrayList<>();
+            for (int r = 0; r < numRequests; r++) {
+                engine.addRequest("r" + r, new int[] {1, 40 + r, 300, 7 + r}, params, 0);
+                outs.add(new ArrayList<>());
+            }
+            while (engine.hasUnfinishedRequests()) {
+                for (RequestOutput o : engine.step().outputs()) outs.get(Integer.parseInt(o.requestId().substring(1))).add(o);
+            }
+            return outs;
         }
-        while (engine.hasUnfinishedRequests()) {
-            for (RequestOutput o : engine.step().outputs()) outs.get(Integer.parseInt(o.requestId().substring(1))).add(o);
-        }
-        return outs;
     }
 
     @Test
