@@ -77,9 +77,8 @@ final class RowSampler {
             LogitsProcessors.applyLogitBias(work, p.logitBias());
         }
         if (row.numOutputTokens() < p.minTokens()) LogitsProcessors.maskTokens(work, stopTokens(p));
-        boolean repetition = p.repetitionPenalty() != 1.0;
-        if (repetition || p.frequencyPenalty() != 0 || p.presencePenalty() != 0) {
-            if (repetition) for (int id : prompt) checkToken(id, vocabSize, "prompt token");
+        if (p.readsTokenHistory()) {
+            if (p.repetitionPenalty() != 1.0) for (int id : prompt) checkToken(id, vocabSize, "prompt token");
             for (int id : output) checkToken(id, vocabSize, "output token");
             if (++stamp == 0) { // wrapped after 2^32 rows: forget every stamp
                 Arrays.fill(seen, 0);

@@ -31,6 +31,7 @@ public final class StopChecker {
     private final Set<Integer> eosTokenIds;
     private final Set<Integer> stopTokenIds;
     private final int maxModelLen;
+    private final int longestStop; // chars of the longest stop string (0: none)
 
     /**
      * @param eosTokenIds every id that means end-of-sequence for this model
@@ -43,6 +44,9 @@ public final class StopChecker {
         this.eosTokenIds = Set.copyOf(eosTokenIds);
         this.stopTokenIds = new HashSet<>(params.stopTokenIds());
         this.maxModelLen = maxModelLen;
+        int longest = 0;
+        for (String s : params.stop()) longest = Math.max(longest, s.length());
+        this.longestStop = longest;
     }
 
     /**
@@ -82,10 +86,8 @@ public final class StopChecker {
      */
     public Optional<Finish> checkStopStrings(CharSequence outputText, int newCharCount, int numOutputTokens) {
         if (params.stop().isEmpty() || newCharCount <= 0 || numOutputTokens <= params.minTokens()) return Optional.empty();
-        int longest = 0;
-        for (String stop : params.stop()) longest = Math.max(longest, stop.length());
         // The window where a stop string could end in the new chars: the new chars and, before them, one char fewer than the longest stop.
-        int windowStart = Math.max(0, outputText.length() - newCharCount - longest + 1);
+        int windowStart = Math.max(0, outputText.length() - newCharCount - longestStop + 1);
         String window = outputText.subSequence(windowStart, outputText.length()).toString();
         int best = -1;
         String bestStop = null;
@@ -109,8 +111,6 @@ public final class StopChecker {
      */
     public int holdBackChars() {
         if (params.stop().isEmpty() || params.includeStopStrInOutput()) return 0;
-        int longest = 0;
-        for (String s : params.stop()) longest = Math.max(longest, s.length());
-        return longest - 1;
+        return longestStop - 1;
     }
 }
