@@ -9,7 +9,8 @@
 # Writes into OUT_DIR: pagoda-sweep.json/.png/.log, hf-sweep.jsonl/.log, sweep.png, offline.json,
 # serve-bench.json, serve.log, summary.md.
 #
-#   bash sweep-and-http.sh OUT_DIR        (SERVE_ARGS="--stream-interval 8" adds flags to serve)
+#   bash sweep-and-http.sh OUT_DIR        (SERVE_ARGS="--stream-interval 8" adds flags to serve;
+#                                          SIZES=none skips the sweep, SIZES=1,4,16 picks its batches)
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out="${1:?usage: sweep-and-http.sh OUT_DIR}"
@@ -29,6 +30,7 @@ fi
 engine=(--model "$m" --device cuda --max-num-seqs 256 --max-num-batched-tokens 8192)
 work=(--input-len 512 --output-len 128)
 
+if [ "$sizes" != none ]; then
 echo "== 1. batch sweep $sizes" >&2
 timeout "${SWEEP_TIMEOUT:-150}" "$java" "${jvm[@]}" -cp "$cp" dev.pagoda.cli.Main bench throughput "${engine[@]}" "${work[@]}" \
   --sweep-batch "$sizes" --warmup --result-json "$out/pagoda-sweep.json" --plot "$out/pagoda-sweep.png" > "$out/pagoda-sweep.log" 2>&1 \
@@ -37,6 +39,7 @@ for n in ${sizes//,/ }; do
   timeout 60 python3 "$here/hf-baseline.py" "$m" "$out/hf-sweep.jsonl" --label qwen2.5-0.5b --tasks offline --offline "${n}x512x128" \
     >> "$out/hf-sweep.log" 2>&1 || echo "hf batch $n: status $?" >&2
 done
+fi
 
 echo "== 2. HTTP vs offline, 256 x (512, 128)" >&2
 timeout 90 "$java" "${jvm[@]}" -cp "$cp" dev.pagoda.cli.Main bench throughput "${engine[@]}" "${work[@]}" --num-prompts 256 --warmup \

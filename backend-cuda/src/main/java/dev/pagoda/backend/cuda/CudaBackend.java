@@ -208,9 +208,10 @@ public final class CudaBackend implements ComputeBackend {
     }
 
     /**
-     * Runs {@code batch} like {@link #forward} but leaves its logits on the device (no copy to the
-     * host): the address of {@code [numLogits, vocabSize]} fp32 logits, row i for
-     * {@code batch.logitsIndices()[i]}, valid until the next forward. What {@link CudaSampler} reads.
+     * Queues {@code batch} like {@link #forward} but leaves its logits on the device (no copy to the
+     * host) and does not wait for them: the address of {@code [numLogits, vocabSize]} fp32 logits, row i
+     * for {@code batch.logitsIndices()[i]}, valid until the next forward, for work queued behind it on
+     * the stream. What {@link CudaSampler} reads.
      */
     long forwardOnDevice(ForwardBatch batch) {
         requireModel();
@@ -219,7 +220,7 @@ public final class CudaBackend implements ComputeBackend {
         cuda.makeCurrent();
         if (useCudaGraphs && decodeGraphs.accepts(batch, cache) && isIdentity(batch.logitsIndices())) {
             graphSteps++;
-            return decodeGraphs.replay(batch, cache); // a decode step's logits rows are its sequences, in order
+            return decodeGraphs.replay(batch, cache, false); // a decode step's logits rows are its sequences, in order
         }
         eagerSteps++;
         return forwardPass.eagerOnDevice(batch, cache);
@@ -256,6 +257,7 @@ public final class CudaBackend implements ComputeBackend {
     public void close() {
         cuda.makeCurrent();
         if (decodeGraphs != null) decodeGraphs.close();
+        if (sampler != null) sampler.close();
         cublas.close();
         cuda.close();
     }

@@ -27,9 +27,9 @@ import jcuda.driver.JCudaDriver;
  * presence penalties) becomes an edit list on the host, one entry per touched token: its bias, its
  * flags (masked by min_tokens; seen in prompt or output) and its count in the output.
  *
- * <p>{@link #forwardAndSample} runs the forward pass and samples its logits on the device. The
- * forward pass today still returns host logits, which are uploaded again here; keeping them on the
- * device (no copy either way) is a change inside CudaForwardPass / DecodeGraphs.
+ * <p>{@link #forwardAndSample} runs the forward pass and samples its logits where they are, with the
+ * host queuing everything before it waits once: the parameters' upload (from pinned memory,
+ * {@link PinnedBuffer}), the forward pass, the sampling kernel and the download of the results.
  */
 public final class CudaSampler implements DeviceSampler {
     /** Threads per row (Sampling.cu's THREADS). */
@@ -43,7 +43,13 @@ public final class CudaSampler implements DeviceSampler {
     private final CudaBackend backend; // null: sample() only
     private final CUfunction sampleRows;
     private long sampledRows;
-    private DeviceBuffer logitsBuffer, work, weights, ints, floats, doubles, outInts, outFloats;
+    private DeviceBuffer logitsBuffer, work, weights;
+    private DeviceBuffer params;   // a step's parameters and edit lists (Staged's layout)
+    private DeviceBuffer outputs;  // a step's sampled ids, ranks and logprobs (Staged's layout)
+    private final PinnedBuffer stagedParams = new PinnedBuffer(), stagedOutputs = new PinnedBuffer();
+    /** Host nanoseconds per phase of {@link #forwardAndSample}, summed (see {@link #stepProfile}). */
+    private final long[] phaseNanos = new long[5];
+    private long profiledSteps;
 
     CudaSampler(CudaContext cuda, CudaBackend backend) {
         this.cuda = cuda;
@@ -64,9 +70,17 @@ public final class CudaSampler implements DeviceSampler {
         if (batch.logitsIndices().length != rows.size()) {
             throw new IllegalArgumentException(batch.logitsIndices().length + " logits rows but " + rows.size() + " sampling rows");
         }
-        // The logits stay where they were computed: only token ids and the requested logprobs come back.
+        long t0 = System.nanoTime();
+        // The parameters go up first, queued ahead of the forward pass: the copy is done by the time
+        // the logits are. The logits stay where they were computed; only token ids and the requested
+        // logprobs come back, with one wait for the whole step.
+        Staged staged = stage(rows.size(), backend.vocabSize(), rows, uniforms, eosTokenIds);
+        long t1 = System.nanoTime();
         long logits = backend.forwardOnDevice(batch);
-        return sample(logits, rows.size(), backend.vocabSize(), rows, uniforms, eosTokenIds);
+        long t2 = System.nanoTime();
+        phaseNanos[0] += t1 - t0;
+        phaseNanos[1] += t2 - t1;
+        return launchAndCollect(logits, staged);
     }
 
     /**
@@ -93,8 +107,32 @@ public final class CudaSampler implements DeviceSampler {
      * @param logitsAddress device address of the logits, row-major
      */
     SampledTokens sample(long logitsAddress, int numRows, int vocabSize, List<SamplingRow> rows, double[] uniforms, Set<Integer> eosTokenIds) {
+        return launchAndCollect(logitsAddress, stage(numRows, vocabSize, rows, uniforms, eosTokenIds));
+    }
+
+    /**
+     * A step's sampling inputs, packed and queued for upload; where the outputs will be.
+     *
+     * @param logprobsN   {@code [numRows]} the top-N each row asks for (-1: no logprobs)
+     * @param numEdits    edit-list entries in use (at least one slot is allocated: {@code e})
+     * @param maxLogprobs the row stride of the top-N outputs
+     */
+    private record Staged(int numRows, int vocabSize, int[] logprobsN, int numEdits, int maxLogprobs) {
+        int e() { return Math.max(numEdits, 1); }
+        // params (bytes): rowDoubles [numRows, 4] | rowInts [numRows, 8] | editTokens [e] | editFlags [e] | editCounts [e]
+        //                 | rowFloats [numRows, 8] | editBias [e]       (doubles first: 8-byte aligned)
+        long intsAt() { return 8L * numRows * 4; }
+        long floatsAt() { return intsAt() + 4L * (numRows * 8 + 3L * e()); }
+        long paramBytes() { return floatsAt() + 4L * (numRows * 8 + e()); }
+        // outputs (bytes): tokenIds [numRows] | ranks [numRows] | topIds [numRows, maxLogprobs] | logprobs [numRows] | topValues [numRows, maxLogprobs]
+        int outIntCount() { return 2 * numRows + numRows * maxLogprobs; }
+        int outFloatCount() { return numRows + numRows * maxLogprobs; }
+        long outputBytes() { return 4L * (outIntCount() + outFloatCount()); }
+    }
+
+    /** Builds the per-row parameters and edit lists on the host and queues their upload (one copy from pinned memory). */
+    private Staged stage(int numRows, int vocabSize, List<SamplingRow> rows, double[] uniforms, Set<Integer> eosTokenIds) {
         if (vocabSize > MAX_VOCAB_SIZE) throw new IllegalArgumentException("vocabulary of " + vocabSize + " exceeds the device sampler's " + MAX_VOCAB_SIZE);
-        // Host side: per-row parameters and the edit lists.
         float[] rowFloats = new float[numRows * 8];   // [numRows, 8]
         int[] rowInts = new int[numRows * 8];         // [numRows, 8]
         double[] rowDoubles = new double[numRows * 4]; // [numRows, 4]
@@ -142,58 +180,85 @@ public final class CudaSampler implements DeviceSampler {
             rowInts[r * 8 + 6] = first;
             rowInts[r * 8 + 7] = numEdits;
         }
-        int e = Math.max(numEdits, 1);
-
-        // Device side: one int, one float and one double upload; one launch; two downloads.
-        //   ints:   rowInts [numRows*8] | editTokens [e] | editFlags [e] | editCounts [e]
-        //   floats: rowFloats [numRows*8] | editBias [e]
-        //   outInts: tokenIds [numRows] | ranks [numRows] | topIds [numRows*maxLogprobs]
-        //   outFloats: logprobs [numRows] | topValues [numRows*maxLogprobs]
+        Staged staged = new Staged(numRows, vocabSize, logprobsN, numEdits, maxLogprobs);
+        int e = staged.e();
         long rowCells = (long) numRows * vocabSize * Float.BYTES;
         work = ensure(work, rowCells);
         weights = ensure(weights, rowCells);
-        int[] packedInts = new int[numRows * 8 + 3 * e];
-        System.arraycopy(rowInts, 0, packedInts, 0, numRows * 8);
-        System.arraycopy(editTokens, 0, packedInts, numRows * 8, numEdits);
-        System.arraycopy(editFlags, 0, packedInts, numRows * 8 + e, numEdits);
-        System.arraycopy(editCounts, 0, packedInts, numRows * 8 + 2 * e, numEdits);
-        float[] packedFloats = new float[numRows * 8 + e];
-        System.arraycopy(rowFloats, 0, packedFloats, 0, numRows * 8);
-        System.arraycopy(editBias, 0, packedFloats, numRows * 8, numEdits);
-        ints = ensure(ints, (long) packedInts.length * Integer.BYTES);
-        floats = ensure(floats, (long) packedFloats.length * Float.BYTES);
-        doubles = ensure(doubles, (long) rowDoubles.length * Double.BYTES);
-        int outIntCount = 2 * numRows + numRows * maxLogprobs, outFloatCount = numRows + numRows * maxLogprobs;
-        outInts = ensure(outInts, (long) outIntCount * Integer.BYTES);
-        outFloats = ensure(outFloats, (long) outFloatCount * Float.BYTES);
-        cuda.copyToDevice(ints, 0, Pointer.to(packedInts), (long) packedInts.length * Integer.BYTES);
-        cuda.copyToDevice(floats, 0, Pointer.to(packedFloats), (long) packedFloats.length * Float.BYTES);
-        cuda.copyToDevice(doubles, 0, Pointer.to(rowDoubles), (long) rowDoubles.length * Double.BYTES);
-        long i0 = ints.address(), f0 = floats.address(), oi = outInts.address(), of = outFloats.address();
+        params = ensure(params, staged.paramBytes());
+        outputs = ensure(outputs, staged.outputBytes());
+        stagedParams.ensure(staged.paramBytes());
+        stagedOutputs.ensure(staged.outputBytes());
+        long ints = staged.intsAt(), floats = staged.floatsAt();
+        stagedParams.putDoubles(0, rowDoubles, numRows * 4);
+        stagedParams.putInts(ints, rowInts, numRows * 8);
+        stagedParams.putInts(ints + 4L * numRows * 8, editTokens, numEdits);
+        stagedParams.putInts(ints + 4L * (numRows * 8 + e), editFlags, numEdits);
+        stagedParams.putInts(ints + 4L * (numRows * 8 + 2 * e), editCounts, numEdits);
+        stagedParams.putFloats(floats, rowFloats, numRows * 8);
+        stagedParams.putFloats(floats + 4L * numRows * 8, editBias, numEdits);
+        stagedParams.uploadAsync(cuda, 0, params, 0, staged.paramBytes());
+        return staged;
+    }
+
+    /** Launches Sampling.cu behind whatever is queued (the forward pass), downloads ids and logprobs, waits once. */
+    private SampledTokens launchAndCollect(long logitsAddress, Staged staged) {
+        long t0 = System.nanoTime();
+        int numRows = staged.numRows(), e = staged.e(), maxLogprobs = staged.maxLogprobs();
+        long d0 = params.address(), i0 = d0 + staged.intsAt(), f0 = d0 + staged.floatsAt();
+        long oi = outputs.address(), of = oi + 4L * staged.outIntCount();
         cuda.launch(sampleRows, numRows, 1, THREADS, 0,
                 logitsAddress, work.address(), weights.address(),
-                f0, i0, doubles.address(),
+                f0, i0, d0,
                 i0 + 4L * numRows * 8, f0 + 4L * numRows * 8, i0 + 4L * (numRows * 8 + e), i0 + 4L * (numRows * 8 + 2 * e),
-                vocabSize, maxLogprobs,
+                staged.vocabSize(), maxLogprobs,
                 oi, of, oi + 4L * numRows, oi + 8L * numRows, of + 4L * numRows);
+        stagedOutputs.downloadAsync(cuda, outputs, 0, 0, staged.outputBytes());
+        long t1 = System.nanoTime();
         cuda.synchronize();
-        int[] resultInts = new int[outIntCount];
-        float[] resultFloats = new float[outFloatCount];
-        JCudaDriver.cuMemcpyDtoH(Pointer.to(resultInts), outInts.pointer(), (long) outIntCount * Integer.BYTES);
-        JCudaDriver.cuMemcpyDtoH(Pointer.to(resultFloats), outFloats.pointer(), (long) outFloatCount * Float.BYTES);
+        long t2 = System.nanoTime();
+        int[] resultInts = new int[staged.outIntCount()];
+        float[] resultFloats = new float[staged.outFloatCount()];
+        stagedOutputs.getInts(0, resultInts, resultInts.length);
+        stagedOutputs.getFloats(4L * staged.outIntCount(), resultFloats, resultFloats.length);
 
         int[] tokenIds = Arrays.copyOf(resultInts, numRows);
         sampledRows += numRows;
         TokenLogprobs[] logprobs = new TokenLogprobs[numRows];
         for (int r = 0; r < numRows; r++) {
-            int n = logprobsN[r];
+            int n = staged.logprobsN()[r];
             if (n < 0) continue;
-            int top = Math.min(n, vocabSize);
+            int top = Math.min(n, staged.vocabSize());
             int base = 2 * numRows + r * maxLogprobs, fbase = numRows + r * maxLogprobs;
             logprobs[r] = new TokenLogprobs(tokenIds[r], resultFloats[r], resultInts[numRows + r],
                     Arrays.copyOfRange(resultInts, base, base + top), Arrays.copyOfRange(resultFloats, fbase, fbase + top));
         }
+        long t3 = System.nanoTime();
+        phaseNanos[2] += t1 - t0;
+        phaseNanos[3] += t2 - t1;
+        phaseNanos[4] += t3 - t2;
+        profiledSteps++;
         return new SampledTokens(tokenIds, logprobs);
+    }
+
+    /**
+     * Where {@link #forwardAndSample}'s host time went, µs per step: staging the parameters, queuing
+     * the forward pass (graph or eager), queuing the sampling kernel and download, waiting for the
+     * GPU, reading the results. Resets the sums.
+     */
+    public String stepProfile() {
+        double n = Math.max(1, profiledSteps);
+        String s = String.format("device-sampling step host µs: stage %.0f, forward %.0f, sample+download %.0f, wait %.0f, collect %.0f (%d steps)",
+                phaseNanos[0] / n / 1e3, phaseNanos[1] / n / 1e3, phaseNanos[2] / n / 1e3, phaseNanos[3] / n / 1e3, phaseNanos[4] / n / 1e3, profiledSteps);
+        Arrays.fill(phaseNanos, 0);
+        profiledSteps = 0;
+        return s;
+    }
+
+    /** Frees the pinned staging memory (the device buffers go with the context). */
+    void close() {
+        stagedParams.close();
+        stagedOutputs.close();
     }
 
     /** Rows sampled so far (how the tests see that the engine took the device path). */

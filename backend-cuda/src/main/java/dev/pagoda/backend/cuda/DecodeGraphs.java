@@ -25,17 +25,23 @@ import jcuda.driver.CUstreamCaptureMode;
  * and anything but pure decode (one new token per sequence) run eagerly.
  *
  * <p>A graph bakes in every address: the batch arrays live at fixed places in {@link #ints} (layout
- * below, rows of {@link #MAX_BATCH}), activations in a workspace of its own, and the KV cache's
- * buffers, so the graphs are dropped when the cache is reallocated. Kernel arguments that depend on
- * the step (positions, slots, seqLens, block tables) are read from device memory, never baked in.
+ * below, rows of {@link #MAX_BATCH}) and {@link #tables}, activations in a workspace of its own, and
+ * the KV cache's buffers, so the graphs are dropped when the cache is reallocated. Kernel arguments
+ * that depend on the step (positions, slots, seqLens, block tables) are read from device memory,
+ * never baked in.
+ *
+ * <p>A step's host work is two asynchronous uploads from pinned memory ({@link PinnedBuffer}: the
+ * per-token arrays, and only the used columns of the block tables) and one {@code cuGraphLaunch};
+ * {@link #replay} returns without waiting when the caller queues more work behind the graph (the
+ * device sampler), so the host runs ahead of the GPU.
  */
 final class DecodeGraphs {
     static final int[] CAPTURE_SIZES = {1, 2, 4, 8, 16, 24, 32, 48, 64, 96, 128, 160, 192, 224, 256};
     static final int MAX_BATCH = 256;
     // Layout of `ints` (int32 offsets): tokenIds [MAX] | positions [MAX] | slotMapping [MAX]
-    // | queryStartLoc [MAX + 1] | seqLens [MAX] | logitsIndices [MAX] | blockTables [MAX, blockTableStride]
+    // | queryStartLoc [MAX + 1] | seqLens [MAX] | logitsIndices [MAX]; `tables`: blockTables [MAX, blockTableStride]
     private static final int TOKEN_IDS = 0, POSITIONS = MAX_BATCH, SLOT_MAPPING = 2 * MAX_BATCH, QUERY_START_LOC = 3 * MAX_BATCH,
-            SEQ_LENS = 4 * MAX_BATCH + 1, LOGITS_INDICES = 5 * MAX_BATCH + 1, BLOCK_TABLES = 6 * MAX_BATCH + 1;
+            SEQ_LENS = 4 * MAX_BATCH + 1, LOGITS_INDICES = 5 * MAX_BATCH + 1, NUM_INTS = 6 * MAX_BATCH + 1;
 
     private final CudaContext cuda;
     private final CudaForwardPass pass;
@@ -43,7 +49,12 @@ final class DecodeGraphs {
     private final Map<Integer, CUgraphExec> latestForSize = new HashMap<>(); // the graph last launched per size
     private final List<CUgraph> graphs = new ArrayList<>();
     private CudaWorkspace ws;
-    private DeviceBuffer ints;
+    private DeviceBuffer ints;           // [NUM_INTS] the per-token and per-sequence arrays
+    private DeviceBuffer tables;         // [MAX_BATCH, blockTableStride] block tables
+    private final PinnedBuffer stagedInts = new PinnedBuffer();   // what `ints` gets this step
+    private final PinnedBuffer stagedTables = new PinnedBuffer(); // [size, usedColumns] what `tables` gets
+    private final int[] packedInts = new int[NUM_INTS];
+    private int[] packedTables = new int[0];
     private CudaKvCache capturedFor;
     private int blockTableStride;
     private Pointer pinned;              // page-locked host memory the logits are copied into (a fast DMA)
@@ -92,17 +103,31 @@ final class DecodeGraphs {
         return new Logits(numLogits, vocab, logits);
     }
 
-    /**
-     * Packs {@code b}, replays its graph and waits: leaves {@code [paddedSize, vocabSize]} fp32 logits
-     * on the device, row s for sequence s (a decode step's {@code logitsIndices} are 0..numSeqs-1), and
-     * returns their address — what the device sampler reads without a copy to the host.
-     */
+    /** {@link #replay(ForwardBatch, CudaKvCache, boolean)}, waiting for the GPU. */
     long replay(ForwardBatch b, CudaKvCache cache) {
+        return replay(b, cache, true);
+    }
+
+    /**
+     * Packs {@code b}, uploads it and launches its graph, then waits for the GPU when {@code wait}
+     * (else the caller queues more work behind it on the stream and waits later). The graph leaves
+     * {@code [paddedSize, vocabSize]} fp32 logits on the device, row s for sequence s (a decode step's
+     * {@code logitsIndices} are 0..numSeqs-1); returns their address, what the device sampler reads
+     * without a copy to the host. The previous step must have been waited for (the staging rule of
+     * {@link PinnedBuffer}).
+     */
+    long replay(ForwardBatch b, CudaKvCache cache, boolean wait) {
         long t0 = System.nanoTime();
         if (cache != capturedFor) reset(cache);
         int numSeqs = b.numSeqs(), size = paddedSize(numSeqs);
 
-        int[] packed = new int[BLOCK_TABLES + size * blockTableStride];
+        // Block tables: only the columns some sequence uses go up (a context of 4k tokens uses 256 of
+        // the 8,192 columns an 8B model's 128k positions allow); padding rows get block 0.
+        int columns = 1;
+        for (int s = 0; s < numSeqs; s++) columns = Math.max(columns, (b.seqLens()[s] + cache.blockSize - 1) / cache.blockSize);
+        if (packedTables.length < size * columns) packedTables = new int[Math.max(size * columns, 2 * packedTables.length)];
+        java.util.Arrays.fill(packedTables, 0, size * columns, 0);
+        int[] packed = packedInts;
         for (int s = 0; s < size; s++) {
             boolean real = s < numSeqs;
             packed[TOKEN_IDS + s] = real ? b.tokenIds()[s] : 0;
@@ -113,12 +138,16 @@ final class DecodeGraphs {
             packed[LOGITS_INDICES + s] = s;
             if (real) {
                 int needed = (b.seqLens()[s] + cache.blockSize - 1) / cache.blockSize;
-                System.arraycopy(b.blockTables()[s], 0, packed, BLOCK_TABLES + s * blockTableStride, needed);
+                System.arraycopy(b.blockTables()[s], 0, packedTables, s * columns, needed);
             }
         }
         packed[QUERY_START_LOC + size] = size;
+        stagedInts.putInts(0, packed, NUM_INTS);
+        stagedTables.ensure(4L * size * columns);
+        stagedTables.putInts(0, packedTables, size * columns);
         long t1 = System.nanoTime();
-        cuda.copyToDevice(ints, 0, Pointer.to(packed), packed.length * 4L);
+        stagedInts.uploadAsync(cuda, 0, ints, 0, 4L * NUM_INTS);
+        stagedTables.upload2dAsync(cuda, size, 4L * columns, tables, 4L * blockTableStride);
         long t2 = System.nanoTime();
 
         // One graph per (padded size, attention split count): the split count is baked into the graph.
@@ -129,7 +158,7 @@ final class DecodeGraphs {
         latestForSize.put(size, exec);
         cuGraphLaunch(exec, cuda.stream);
         long t3 = System.nanoTime();
-        cuda.synchronize();
+        if (wait) cuda.synchronize();
         long t4 = System.nanoTime();
         long[] t = {t0, t1, t2, t3, t4};
         for (int i = 0; i < 4; i++) phaseNanos[i] += t[i + 1] - t[i];
@@ -167,7 +196,7 @@ final class DecodeGraphs {
     private CUgraphExec capture(int size, int numKvSplits, CudaKvCache cache) {
         long base = ints.address();
         DeviceBatch d = new DeviceBatch(base + 4L * TOKEN_IDS, base + 4L * POSITIONS, base + 4L * SLOT_MAPPING,
-                base + 4L * QUERY_START_LOC, base + 4L * SEQ_LENS, base + 4L * LOGITS_INDICES, base + 4L * BLOCK_TABLES,
+                base + 4L * QUERY_START_LOC, base + 4L * SEQ_LENS, base + 4L * LOGITS_INDICES, tables.address(),
                 blockTableStride, size, size, size, numKvSplits);
         // Run once eagerly on the graph's own buffers first (the current step is already uploaded, so
         // this computes it; the replay below writes the same K/V again): every kernel and cuBLAS
@@ -199,8 +228,12 @@ final class DecodeGraphs {
         capturedFor = cache;
         blockTableStride = strideFor(cache);
         cuda.free(ints);
-        ints = cuda.allocate(4L * (BLOCK_TABLES + (long) MAX_BATCH * blockTableStride));
+        cuda.free(tables);
+        ints = cuda.allocate(4L * NUM_INTS);
+        tables = cuda.allocate(4L * MAX_BATCH * blockTableStride);
         cuda.zero(ints);
+        cuda.zero(tables);
+        stagedInts.ensure(4L * NUM_INTS);
         if (ws == null) ws = new CudaWorkspace(cuda, pass.config, MAX_BATCH, MAX_BATCH);
     }
 
@@ -222,5 +255,7 @@ final class DecodeGraphs {
         if (pinned != null) cuMemFreeHost(pinned);
         pinned = null;
         pinnedBytes = 0;
+        stagedInts.close();
+        stagedTables.close();
     }
 }

@@ -55,6 +55,7 @@ public final class CudaDecodeBenchmark {
             row(backend, steps, 16, boundMs, "graphs, unfused (cuBLAS + element-wise kernels), one-pass attention", true, false, false);
             row(backend, steps, 16, boundMs, "graphs, fused Gemv.cu, one-pass attention", true, true, false);
             row(backend, steps, 16, boundMs, "graphs, fused Gemv.cu, decode attention (default)", true, true, true);
+            sampledRow(backend, steps, 16, boundMs, "graphs + sampling on the device (the engine's path)");
             row(backend, steps, 16, boundMs, "eager, fused Gemv.cu, decode attention", false, true, true);
             // A long context: where splitting the attention over the context matters.
             row(backend, 64, 8000, boundMs, "context 8k: graphs, fused, one-pass attention", true, true, false);
@@ -71,6 +72,7 @@ public final class CudaDecodeBenchmark {
             System.out.println("| --- | --- | --- | --- |");
             row(backend, steps, 16, boundMs, "8B graphs, unfused (cuBLAS + element-wise kernels), one-pass attention", true, false, false);
             row(backend, steps, 16, boundMs, "8B graphs, fused Gemv.cu, decode attention (default)", true, true, true);
+            sampledRow(backend, steps, 16, boundMs, "8B graphs + sampling on the device (the engine's path)");
             System.out.println(backend.pathStatistics());
         }
     }
@@ -112,6 +114,39 @@ public final class CudaDecodeBenchmark {
         } else {
             System.out.printf("| %s | %.3f (%.0f) | — | — |%n", label, wallMs, 1e3 / wallMs);
         }
+    }
+
+    /**
+     * One table row for the engine's decode path: graphs (default kernels) with greedy sampling on the
+     * device ({@link CudaSampler#forwardAndSample}), wall median per step, and where its host time went.
+     */
+    static void sampledRow(CudaBackend backend, int steps, int prompt, double boundMs, String label) {
+        backend.setCudaGraphs(true);
+        backend.setFusedDecode(true);
+        backend.setDecodeAttention(true);
+        int blockSize = 16, total = prompt + steps + 8;
+        int numBlocks = (total + blockSize - 1) / blockSize;
+        backend.allocateKvCache(numBlocks, blockSize);
+        int[] table = new int[numBlocks];
+        for (int i = 0; i < numBlocks; i++) table[i] = numBlocks - 1 - i;
+        int[] ids = new int[prompt];
+        for (int i = 0; i < prompt; i++) ids[i] = 42 + i % 1000;
+        CudaSampler sampler = backend.sampler();
+        var greedy = dev.pagoda.engine.sampling.SamplingParams.builder().temperature(0).build();
+        var rows = java.util.List.of(new dev.pagoda.engine.sampling.SamplingRow(greedy, ids, new int[0]));
+        double[] uniforms = {0.5};
+        int token = sampler.forwardAndSample(batch(ids, 0, table, blockSize), rows, uniforms, java.util.Set.of()).tokenIds()[0];
+        sampler.stepProfile(); // not the prefill
+        long[] stepNanos = new long[steps];
+        for (int i = 0; i < steps; i++) {
+            long s = System.nanoTime();
+            token = sampler.forwardAndSample(batch(new int[] {token}, prompt + i, table, blockSize), rows, uniforms, java.util.Set.of()).tokenIds()[0];
+            stepNanos[i] = System.nanoTime() - s;
+        }
+        Arrays.sort(stepNanos);
+        double wallMs = stepNanos[steps / 2] / 1e6;
+        System.out.println("  " + sampler.stepProfile());
+        System.out.printf("| %s | %.3f (%.0f) | — | %.0f%% (wall) |%n", label, wallMs, 1e3 / wallMs, 100 * boundMs / wallMs);
     }
 
     /** Prefill {@code prompt} tokens, then {@code steps} greedy decode steps of one sequence; prints and returns the median ms per step. */
