@@ -50,7 +50,7 @@ server=$!
 for _ in $(seq 1 120); do curl -sf localhost:8011/health > /dev/null && break; sleep 1; done
 # The same warm-up as offline's (graphs captured, JIT warm), then the measured run.
 timeout 60 "$java" "${jvm[@]}" -cp "$cp" dev.pagoda.cli.Main bench serve --base-url http://127.0.0.1:8011 --tokenizer "$m" \
-  "${work[@]}" --num-prompts 256 --output-len 4 > "$out/serve-warmup.log" 2>&1
+  --input-len 512 --output-len 4 --num-prompts 256 > "$out/serve-warmup.log" 2>&1 || echo "serve warm-up: status $?" >&2
 curl -s localhost:8011/metrics > "$out/metrics-before.txt"
 timeout 90 "$java" "${jvm[@]}" -cp "$cp" dev.pagoda.cli.Main bench serve --base-url http://127.0.0.1:8011 --tokenizer "$m" \
   "${work[@]}" --num-prompts 256 --result-json "$out/serve-bench.json" > "$out/serve-bench.log" 2>&1 || echo "bench serve: status $?" >&2

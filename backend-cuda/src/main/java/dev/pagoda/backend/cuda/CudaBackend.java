@@ -147,10 +147,15 @@ public final class CudaBackend implements ComputeBackend {
         return decodeGraphs.replayMillis(DecodeGraphs.paddedSize(batchSize), repeats);
     }
 
+    /** Decode graphs captured so far (at {@link #warmUp}, or on first use of a size and split count). */
+    public int capturedGraphs() {
+        return decodeGraphs == null ? 0 : decodeGraphs.numCaptured();
+    }
+
         /** "graphs: N steps (K sizes captured), eager: M steps" — which path the forward passes took. */
     public String pathStatistics() {
         return "graphs: " + graphSteps + " steps (" + (decodeGraphs == null ? 0 : decodeGraphs.numCaptured())
-                + " batch sizes captured), eager: " + eagerSteps + " steps";
+                + " graphs captured), eager: " + eagerSteps + " steps";
     }
 
     /**
@@ -191,6 +196,19 @@ public final class CudaBackend implements ComputeBackend {
         cuda.makeCurrent();
         if (cache != null) cache.free(cuda);
         cache = new CudaKvCache(cuda, config.numHiddenLayers(), numBlocks, blockSize, config.numKeyValueHeads(), config.headDim());
+    }
+
+    /** Captures the decode graphs up front ({@link DecodeGraphs#captureAll}), unless graphs are switched off. */
+    @Override
+    public String warmUp(int maxNumSeqs, int maxModelLen) {
+        requireModel();
+        if (cache == null) throw new IllegalStateException("allocateKvCache must be called before warmUp");
+        if (!useCudaGraphs) return "";
+        cuda.makeCurrent();
+        long t0 = System.nanoTime();
+        int captured = decodeGraphs.captureAll(cache, maxNumSeqs, maxModelLen);
+        return String.format("captured %d CUDA graphs (decode steps of 1 to %d sequences) in %.2f s",
+                captured, Math.min(maxNumSeqs, DecodeGraphs.MAX_BATCH), (System.nanoTime() - t0) / 1e9);
     }
 
     @Override

@@ -154,7 +154,7 @@ final class DecodeGraphs {
         int maxSeqLen = 0;
         for (int s = 0; s < numSeqs; s++) maxSeqLen = Math.max(maxSeqLen, b.seqLens()[s]);
         int numKvSplits = pass.decodeSplits(size, maxSeqLen);
-        CUgraphExec exec = execs.computeIfAbsent(size * 64 + numKvSplits, k -> capture(size, numKvSplits, cache));
+        CUgraphExec exec = execs.computeIfAbsent(key(size, numKvSplits), k -> capture(size, numKvSplits, cache));
         latestForSize.put(size, exec);
         cuGraphLaunch(exec, cuda.stream);
         long t3 = System.nanoTime();
@@ -164,6 +164,55 @@ final class DecodeGraphs {
         for (int i = 0; i < 4; i++) phaseNanos[i] += t[i + 1] - t[i];
         profiledSteps++;
         return ws.logits.address();
+    }
+
+    /**
+     * Captures the graphs that decode steps of up to {@code maxNumSeqs} sequences will use, before any
+     * request arrives (vLLM captures its graphs at start-up too): every padded size, with each attention
+     * split count that a context of up to {@code maxModelLen} tokens picks. Otherwise each is captured
+     * on first use, milliseconds in the middle of serving. Returns the number captured.
+     */
+    int captureAll(CudaKvCache cache, int maxNumSeqs, int maxModelLen) {
+        if (cache != capturedFor) reset(cache);
+        int before = execs.size();
+        int largest = paddedSize(Math.min(Math.max(1, maxNumSeqs), MAX_BATCH));
+        int longest = Math.min(maxModelLen, blockTableStride * cache.blockSize);
+        for (int size : CAPTURE_SIZES) {
+            if (size > largest) break;
+            // The split count grows with the context (PagedAttention.numSplits): 1 at one token, then
+            // each doubling from 2 × MIN_POSITIONS_PER_SPLIT may double it, up to MAX_SPLITS.
+            for (int seqLen = 1; seqLen <= longest; seqLen = seqLen == 1 ? 2 * PagedAttention.MIN_POSITIONS_PER_SPLIT : 2 * seqLen) {
+                if (!execs.containsKey(key(size, pass.decodeSplits(size, seqLen)))) {
+                    replay(warmUpBatch(size, seqLen, cache.blockSize), cache, true);
+                }
+            }
+        }
+        java.util.Arrays.fill(phaseNanos, 0); // the profile is of real steps
+        profiledSteps = 0;
+        return execs.size() - before;
+    }
+
+    /**
+     * {@code numSeqs} sequences of {@code seqLen} tokens decoding their last one, all reading block 0
+     * and writing no K/V (slot -1, as padding rows do): what a capture needs, touching no real data.
+     */
+    private static ForwardBatch warmUpBatch(int numSeqs, int seqLen, int blockSize) {
+        int[] positions = new int[numSeqs], seqLens = new int[numSeqs], slots = new int[numSeqs];
+        int[] queryStartLoc = new int[numSeqs + 1], rows = new int[numSeqs];
+        int[][] blockTables = new int[numSeqs][];
+        for (int s = 0; s < numSeqs; s++) {
+            positions[s] = seqLen - 1;
+            seqLens[s] = seqLen;
+            slots[s] = -1;
+            queryStartLoc[s + 1] = s + 1;
+            rows[s] = s;
+            blockTables[s] = new int[(seqLen + blockSize - 1) / blockSize];
+        }
+        return new ForwardBatch(new int[numSeqs], positions, queryStartLoc, seqLens, blockTables, slots, rows);
+    }
+
+    private static int key(int size, int numKvSplits) {
+        return size * 64 + numKvSplits;
     }
 
     /** GPU time of replaying the graph of {@code size} (already captured) {@code repeats} times back to back, ms per replay. */

@@ -45,6 +45,8 @@ class CudaEngineSamplingTest {
             Tokenizer tokenizer = Tokenizer.fromDirectory(Fixtures.stories260k());
             LlmEngine engine = new LlmEngine(cuda, model.config(), model.generationConfig(), tokenizer,
                     EngineConfig.defaults().withBlockSize(16).withNumKvBlocks(256));
+            int captured = cuda.capturedGraphs();
+            assertTrue(captured >= 15, "the warm-up captured " + captured + " decode graphs, not one per padded size (15 up to the default 256 sequences)");
             SamplingParams greedy = SamplingParams.builder().temperature(0).maxTokens(expected.length).ignoreEos(true).build();
             SamplingParams seeded = SamplingParams.builder().temperature(0.8).topK(40).topP(0.95).seed(42).maxTokens(40).ignoreEos(true).logprobs(3).build();
             List<int[]> prompts = new ArrayList<>(List.of(prompt, prompt, prompt));
@@ -53,6 +55,7 @@ class CudaEngineSamplingTest {
             int[] a = first.get(1).outputs().getFirst().tokenIds(), b = first.get(2).outputs().getFirst().tokenIds();
             assertArrayEquals(a, b, "the same seed in one batch gave different tokens");
             assertEquals(40, first.get(1).outputs().getFirst().logprobs().size());
+            assertEquals(captured, cuda.capturedGraphs(), "a decode step captured a graph the warm-up did not: " + cuda.pathStatistics());
             assertTrue(cuda.sampler().sampledRows() >= expected.length, "the engine did not sample on the device: " + cuda.sampler().sampledRows() + " rows");
             System.out.println("device-sampled stories260K, seed 42: " + Arrays.toString(a) + " (" + cuda.sampler().sampledRows() + " rows on the device)");
         }

@@ -10,7 +10,8 @@ import dev.pagoda.engine.model.ModelWeights;
  * {@link ComputeBackends}.
  *
  * <p>Life cycle: {@link #loadModel}, then {@link #allocateKvCache} (sized by the engine from
- * {@link #kvCacheBytesPerBlock}), then any number of {@link #forward} calls, then {@link #close}.
+ * {@link #kvCacheBytesPerBlock}) and {@link #warmUp}, then any number of {@link #forward} calls, then
+ * {@link #close}.
  */
 public interface ComputeBackend extends AutoCloseable {
 
@@ -28,6 +29,19 @@ public interface ComputeBackend extends AutoCloseable {
      * Slot {@code blockId * blockSize + offset} holds one token's keys/values.
      */
     void allocateKvCache(int numBlocks, int blockSize);
+
+    /**
+     * Prepares, after {@link #allocateKvCache} and before any request, what would otherwise be
+     * prepared on first use in the middle of serving (vLLM's {@code compile_or_warm_up_model}): the
+     * CUDA backend captures its decode graphs here. Nothing by default.
+     *
+     * @param maxNumSeqs  the most sequences one step can hold
+     * @param maxModelLen the longest sequence, prompt and output
+     * @return a line for the log saying what was done, empty when nothing was
+     */
+    default String warmUp(int maxNumSeqs, int maxModelLen) {
+        return "";
+    }
 
     /** Runs the model over the batch, writing new K/V into the cache, and returns logits for {@code batch.logitsIndices()}. */
     Logits forward(ForwardBatch batch);
