@@ -48,9 +48,10 @@ timeout 90 "$java" "${jvm[@]}" -cp "$cp" dev.pagoda.cli.Main bench throughput "$
   > "$out/serve.log" 2>&1 &
 server=$!
 for _ in $(seq 1 120); do curl -sf localhost:8011/health > /dev/null && break; sleep 1; done
-# The same warm-up as offline's (graphs captured, JIT warm), then the measured run.
+# The same warm-up as offline's (JIT warm; other prompts: the same ones would leave the measured
+# run nothing to prefill, all of it in the prefix cache), then the measured run.
 timeout 60 "$java" "${jvm[@]}" -cp "$cp" dev.pagoda.cli.Main bench serve --base-url http://127.0.0.1:8011 --tokenizer "$m" \
-  --input-len 512 --output-len 4 --num-prompts 256 > "$out/serve-warmup.log" 2>&1 || echo "serve warm-up: status $?" >&2
+  --input-len 512 --output-len 4 --num-prompts 256 --seed 1 > "$out/serve-warmup.log" 2>&1 || echo "serve warm-up: status $?" >&2
 curl -s localhost:8011/metrics > "$out/metrics-before.txt"
 timeout 90 "$java" "${jvm[@]}" -cp "$cp" dev.pagoda.cli.Main bench serve --base-url http://127.0.0.1:8011 --tokenizer "$m" \
   "${work[@]}" --num-prompts 256 --result-json "$out/serve-bench.json" > "$out/serve-bench.log" 2>&1 || echo "bench serve: status $?" >&2
@@ -92,6 +93,8 @@ def engine_metrics(path):  # pagoda:engine_steps_total and pagoda:engine_step_se
     for line in open(path):
         if line.startswith("pagoda:engine_steps_total"):
             v["steps"] = float(line.rsplit(" ", 1)[1])
+        elif line.startswith(("vllm:prefix_cache_hits_total", "vllm:prompt_tokens_total")):
+            v[line.split("{")[0].split(":")[1]] = float(line.rsplit(" ", 1)[1])
         elif line.startswith("pagoda:engine_step_seconds_total{"):
             v[line.split('phase="')[1].split('"')[0]] = float(line.rsplit(" ", 1)[1])
     return v
@@ -101,7 +104,9 @@ try:
     http_us = {p: 1e6 * (b[p] - a[p]) / n for p in ("schedule", "forward", "update")}
     lines += ["", "Engine thread per step (µs, every step), offline vs HTTP:",
               f"offline: {int(off['all_steps'])} steps, schedule {off['all_step_schedule_us']:.0f}, forward {off['all_step_forward_us']:.0f}, update {off['all_step_update_us']:.0f}",
-              f"HTTP:    {int(n)} steps, schedule {http_us['schedule']:.0f}, forward {http_us['forward']:.0f}, update {http_us['update']:.0f}"]
+              f"HTTP:    {int(n)} steps, schedule {http_us['schedule']:.0f}, forward {http_us['forward']:.0f}, update {http_us['update']:.0f}",
+              f"HTTP run's prefix-cache hits: {int(b['prefix_cache_hits_total'] - a['prefix_cache_hits_total'])} of "
+              f"{int(b['prompt_tokens_total'] - a['prompt_tokens_total'])} prompt tokens (the warm-up's prompts are others)"]
 except Exception as e:
     lines.append(f"engine step split: missing ({e})")
 open(f"{out}/summary.md", "w").write("\n".join(lines) + "\n")

@@ -71,7 +71,7 @@ class CudaGraphDecodeTest {
                 }
             }
             System.out.println("graph decode backend: " + graphs.pathStatistics() + "; eager backend: " + eager.pathStatistics());
-            assertTrue(graphs.pathStatistics().startsWith("graphs: " + steps + " steps (3 batch sizes captured)"), graphs.pathStatistics());
+            assertTrue(graphs.pathStatistics().startsWith("graphs: " + steps + " steps (3 graphs captured)"), graphs.pathStatistics());
             assertTrue(eager.pathStatistics().startsWith("graphs: 0 steps"), eager.pathStatistics());
         }
     }
