@@ -18,18 +18,19 @@ sealed interface Decoder {
     record ByteLevel() implements Decoder {
         public List<String> decodeChain(List<String> tokens) {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            for (String t : tokens) {
-                byte[] mapped = new byte[t.length()];
-                boolean ok = true;
-                for (int i = 0; i < t.length() && ok; i++) {
-                    int b = ByteLevelAlphabet.byteOf(t.charAt(i));
-                    if (b < 0) ok = false;
-                    else mapped[i] = (byte) b;
-                }
-                // A token with a character outside the alphabet (an added token) is taken as its UTF-8.
-                bytes.writeBytes(ok ? mapped : t.getBytes(StandardCharsets.UTF_8));
-            }
+            for (String t : tokens) bytes.writeBytes(bytesOf(t));
             return List.of(Utf8.decodeLossy(bytes.toByteArray()));
+        }
+
+        /** One token's bytes: its characters back to bytes, or its UTF-8 if one is outside the alphabet (an added token). */
+        static byte[] bytesOf(String token) {
+            byte[] mapped = new byte[token.length()];
+            for (int i = 0; i < token.length(); i++) {
+                int b = ByteLevelAlphabet.byteOf(token.charAt(i));
+                if (b < 0) return token.getBytes(StandardCharsets.UTF_8);
+                mapped[i] = (byte) b;
+            }
+            return mapped;
         }
     }
 

@@ -77,7 +77,7 @@ public final class IncrementalDetokenizer {
         int n = promptIds.length;
         int context = Math.min(n, PROMPT_CONTEXT_TOKENS);
         while (context < n && context < PROMPT_CONTEXT_TOKENS + MAX_CHARACTER_TOKENS
-                && tokenizer.decodeTokens(tokenizer.tokens(promptIds, n - context, n, skipSpecialTokens)).startsWith("\uFFFD")) {
+                && tokenizer.decode(promptIds, n - context, n, skipSpecialTokens).startsWith("\uFFFD")) {
             context++;
         }
         return context;
@@ -120,7 +120,7 @@ public final class IncrementalDetokenizer {
     }
 
     private String decode(int from, int to) {
-        if (!spacesBetweenSpecialTokens) return tokenizer.decodeTokens(tokenizer.tokens(ids, from, to, skipSpecialTokens));
+        if (!spacesBetweenSpecialTokens) return tokenizer.decode(ids, from, to, skipSpecialTokens);
         return decodeWithSpacesBetweenAddedTokens(tokenizer, ids, from, to, skipSpecialTokens);
     }
 
@@ -130,16 +130,22 @@ public final class IncrementalDetokenizer {
      * pieces are joined with single spaces.
      */
     static String decodeWithSpacesBetweenAddedTokens(Tokenizer tokenizer, int[] ids, int from, int to, boolean skipSpecialTokens) {
+        if (!containsAddedToken(tokenizer, ids, from, to)) return tokenizer.decode(ids, from, to, skipSpecialTokens); // one run, nothing to join
         List<String> pieces = new ArrayList<>();
         int runStart = from;
         for (int i = from; i <= to; i++) {
             boolean added = i < to && tokenizer.isAddedToken(ids[i]);
             if (i == to || added) {
-                if (i > runStart) pieces.add(tokenizer.decodeTokens(tokenizer.tokens(ids, runStart, i, skipSpecialTokens)));
+                if (i > runStart) pieces.add(tokenizer.decode(ids, runStart, i, skipSpecialTokens));
                 if (added && !(skipSpecialTokens && tokenizer.isSpecial(ids[i]))) pieces.add(tokenizer.idToToken(ids[i]));
                 runStart = i + 1;
             }
         }
         return String.join(" ", pieces);
+    }
+
+    private static boolean containsAddedToken(Tokenizer tokenizer, int[] ids, int from, int to) {
+        for (int i = from; i < to; i++) if (tokenizer.isAddedToken(ids[i])) return true;
+        return false;
     }
 }

@@ -43,6 +43,8 @@ public final class Tokenizer {
     /** [vocabSize] whether the id is one of {@code added_tokens}. */
     private final boolean[] added;
     private final Map<String, Integer> addedTokenIds = new HashMap<>();
+    /** Each token's bytes when the decoder is byte-level alone (the fast decode), else null. */
+    private final TokenBytes tokenBytes;
 
     private Tokenizer(Map<String, Object> json, TokenizerConfig config, String file) {
         Object version = json.get("version");
@@ -72,6 +74,7 @@ public final class Tokenizer {
             added[t.id()] = true;
             addedTokenIds.putIfAbsent(t.content(), t.id());
         }
+        tokenBytes = decoder instanceof Decoder.ByteLevel ? new TokenBytes(idToToken) : null;
         postProcessor = PostProcessor.fromJson(json.get("post_processor"), token -> tokenToId(token).orElseThrow(
                 () -> new TokenizerException(file + ": post_processor token '" + token + "' is not in the vocabulary")));
     }
@@ -111,7 +114,16 @@ public final class Tokenizer {
 
     /** Text of token ids, as Hugging Face's {@code decode} (no clean-up of tokenization spaces). */
     public String decode(int[] ids, boolean skipSpecialTokens) {
-        return decodeTokens(tokens(ids, 0, ids.length, skipSpecialTokens));
+        return decode(ids, 0, ids.length, skipSpecialTokens);
+    }
+
+    /**
+     * Text of {@code ids[from, to)}: {@code decodeTokens(tokens(ids, from, to, skipSpecialTokens))},
+     * without the token strings when the decoder is byte-level ({@link TokenBytes}).
+     */
+    String decode(int[] ids, int from, int to, boolean skipSpecialTokens) {
+        if (tokenBytes != null) return tokenBytes.decode(ids, from, to, skipSpecialTokens ? special : null);
+        return decodeTokens(tokens(ids, from, to, skipSpecialTokens));
     }
 
     /**
