@@ -124,13 +124,9 @@ public final class CudaDecodeBenchmark {
         backend.setCudaGraphs(true);
         backend.setFusedDecode(true);
         backend.setDecodeAttention(true);
-        int blockSize = 16, total = prompt + steps + 8;
-        int numBlocks = (total + blockSize - 1) / blockSize;
-        backend.allocateKvCache(numBlocks, blockSize);
-        int[] table = new int[numBlocks];
-        for (int i = 0; i < numBlocks; i++) table[i] = numBlocks - 1 - i;
-        int[] ids = new int[prompt];
-        for (int i = 0; i < prompt; i++) ids[i] = 42 + i % 1000;
+        int blockSize = 16;
+        int[] table = allocateReversed(backend, prompt + steps + 8, blockSize);
+        int[] ids = promptIds(prompt);
         CudaSampler sampler = backend.sampler();
         var greedy = dev.pagoda.engine.sampling.SamplingParams.builder().temperature(0).build();
         var rows = java.util.List.of(new dev.pagoda.engine.sampling.SamplingRow(greedy, ids, new int[0]));
@@ -149,15 +145,26 @@ public final class CudaDecodeBenchmark {
         System.out.printf("| %s | %.3f (%.0f) | — | %.0f%% (wall) |%n", label, wallMs, 1e3 / wallMs, 100 * boundMs / wallMs);
     }
 
-    /** Prefill {@code prompt} tokens, then {@code steps} greedy decode steps of one sequence; prints and returns the median ms per step. */
-    static double decode(CudaBackend backend, int steps, int prompt, String label) {
-        int blockSize = 16, total = prompt + steps + 8;
-        int numBlocks = (total + blockSize - 1) / blockSize;
+    /** Allocates a cache for one sequence of {@code numTokens} and returns its block table, blocks in reverse (non-contiguous on purpose). */
+    private static int[] allocateReversed(CudaBackend backend, int numTokens, int blockSize) {
+        int numBlocks = (numTokens + blockSize - 1) / blockSize;
         backend.allocateKvCache(numBlocks, blockSize);
         int[] table = new int[numBlocks];
         for (int i = 0; i < numBlocks; i++) table[i] = numBlocks - 1 - i;
+        return table;
+    }
+
+    private static int[] promptIds(int prompt) {
         int[] ids = new int[prompt];
         for (int i = 0; i < prompt; i++) ids[i] = 42 + i % 1000;
+        return ids;
+    }
+
+    /** Prefill {@code prompt} tokens, then {@code steps} greedy decode steps of one sequence; prints and returns the median ms per step. */
+    static double decode(CudaBackend backend, int steps, int prompt, String label) {
+        int blockSize = 16;
+        int[] table = allocateReversed(backend, prompt + steps + 8, blockSize);
+        int[] ids = promptIds(prompt);
         backend.forward(batch(ids, 0, table, blockSize));
         long[] stepNanos = new long[steps];
         int token = 7;
