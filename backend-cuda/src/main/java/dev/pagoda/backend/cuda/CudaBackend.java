@@ -152,7 +152,7 @@ public final class CudaBackend implements ComputeBackend {
         return decodeGraphs == null ? 0 : decodeGraphs.numCaptured();
     }
 
-        /** "graphs: N steps (K sizes captured), eager: M steps" — which path the forward passes took. */
+    /** "graphs: N steps (K graphs captured), eager: M steps" — which path the forward passes took. */
     public String pathStatistics() {
         return "graphs: " + graphSteps + " steps (" + (decodeGraphs == null ? 0 : decodeGraphs.numCaptured())
                 + " graphs captured), eager: " + eagerSteps + " steps";
