@@ -28,8 +28,9 @@ import jcuda.driver.JCudaDriver;
  * flags (masked by min_tokens; seen in prompt or output) and its count in the output.
  *
  * <p>{@link #forwardAndSample} runs the forward pass and samples its logits where they are, with the
- * host queuing everything before it waits once: the parameters' upload (from pinned memory,
- * {@link PinnedBuffer}), the forward pass, the sampling kernel and the download of the results.
+ * host queuing everything before it waits once: the forward pass, the parameters' upload (packed
+ * while the GPU runs the forward pass, from pinned memory, {@link PinnedBuffer}), the sampling kernel
+ * and the download of the results.
  */
 public final class CudaSampler implements DeviceSampler {
     /** Threads per row (Sampling.cu's THREADS). */
@@ -71,15 +72,16 @@ public final class CudaSampler implements DeviceSampler {
             throw new IllegalArgumentException(batch.logitsIndices().length + " logits rows but " + rows.size() + " sampling rows");
         }
         long t0 = System.nanoTime();
-        // The parameters go up first, queued ahead of the forward pass: the copy is done by the time
-        // the logits are. The logits stay where they were computed; only token ids and the requested
-        // logprobs come back, with one wait for the whole step.
-        Staged staged = stage(rows.size(), backend.vocabSize(), rows, uniforms, eosTokenIds);
-        long t1 = System.nanoTime();
+        // The forward pass is queued first, so that the host packs the sampling parameters while the
+        // GPU runs it (packed before it, the GPU waited for them); their upload and the sampling
+        // kernel follow it in stream order. The logits stay where they were computed; only token ids
+        // and the requested logprobs come back, with one wait for the whole step.
         long logits = backend.forwardOnDevice(batch);
+        long t1 = System.nanoTime();
+        Staged staged = stage(rows.size(), backend.vocabSize(), rows, uniforms, eosTokenIds);
         long t2 = System.nanoTime();
-        phaseNanos[0] += t1 - t0;
-        phaseNanos[1] += t2 - t1;
+        phaseNanos[0] += t2 - t1;
+        phaseNanos[1] += t1 - t0;
         return launchAndCollect(logits, staged);
     }
 
@@ -242,9 +244,9 @@ public final class CudaSampler implements DeviceSampler {
     }
 
     /**
-     * Where {@link #forwardAndSample}'s host time went, µs per step: staging the parameters, queuing
-     * the forward pass (graph or eager), queuing the sampling kernel and download, waiting for the
-     * GPU, reading the results. Resets the sums.
+     * Where {@link #forwardAndSample}'s host time went, µs per step: staging the parameters (while the
+     * forward pass runs), queuing the forward pass (graph or eager), queuing the sampling kernel and
+     * download, waiting for the GPU, reading the results. Resets the sums.
      */
     public String stepProfile() {
         double n = Math.max(1, profiledSteps);
