@@ -20,6 +20,7 @@ import dev.pagoda.engine.model.ModelWeights;
  * {@link #deviceSampler} (opt-in) samples on the GPU with {@link CudaSampler}.
  */
 public final class CudaBackend implements ComputeBackend {
+    private static final System.Logger LOG = System.getLogger(CudaBackend.class.getName());
     private final CudaContext cuda;
     private final Cublas cublas;
     private ModelConfig config;
@@ -200,15 +201,15 @@ public final class CudaBackend implements ComputeBackend {
 
     /** Captures the decode graphs up front ({@link DecodeGraphs#captureAll}), unless graphs are switched off. */
     @Override
-    public String warmUp(int maxNumSeqs, int maxModelLen) {
+    public void warmUp(int maxNumSeqs, int maxModelLen) {
         requireModel();
         if (cache == null) throw new IllegalStateException("allocateKvCache must be called before warmUp");
-        if (!useCudaGraphs) return "";
+        if (!useCudaGraphs) return;
         cuda.makeCurrent();
         long t0 = System.nanoTime();
         int captured = decodeGraphs.captureAll(cache, maxNumSeqs, maxModelLen);
-        return String.format("captured %d CUDA graphs (decode steps of 1 to %d sequences) in %.2f s",
-                captured, Math.min(maxNumSeqs, DecodeGraphs.MAX_BATCH), (System.nanoTime() - t0) / 1e9);
+        LOG.log(System.Logger.Level.INFO, String.format("captured %d CUDA graphs (decode steps of 1 to %d sequences) in %.2f s",
+                captured, Math.min(maxNumSeqs, DecodeGraphs.MAX_BATCH), (System.nanoTime() - t0) / 1e9));
     }
 
     @Override

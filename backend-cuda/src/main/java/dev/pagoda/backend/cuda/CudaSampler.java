@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.Set;
 import jcuda.Pointer;
 import jcuda.driver.CUfunction;
-import jcuda.driver.JCudaDriver;
 
 /**
  * Launches Sampling.cu: picks one token per logits row on the GPU and copies back only the token

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import jcuda.Pointer;
 import jcuda.driver.CUgraph;
 import jcuda.driver.CUgraphExec;
 import jcuda.driver.CUstreamCaptureMode;
@@ -57,9 +56,7 @@ final class DecodeGraphs {
     private int[] packedTables = new int[0];
     private CudaKvCache capturedFor;
     private int blockTableStride;
-    private Pointer pinned;              // page-locked host memory the logits are copied into (a fast DMA)
-    private java.nio.FloatBuffer pinnedFloats;
-    private long pinnedBytes;
+    private final PinnedBuffer stagedLogits = new PinnedBuffer(); // [numSeqs, vocabSize] what forward() copies back
     /** Host nanoseconds spent per phase of {@link #forward}, summed: pack, upload, launch, wait, download, select. */
     final long[] phaseNanos = new long[6];
     long profiledSteps;
@@ -85,18 +82,13 @@ final class DecodeGraphs {
         int numSeqs = b.numSeqs(), vocab = pass.config.vocabSize();
         long t4 = System.nanoTime();
         long bytes = (long) numSeqs * vocab * Float.BYTES; // [numSeqs, vocabSize]: row s is sequence s's only token
-        if (pinnedBytes < bytes) {
-            if (pinned != null) cuMemFreeHost(pinned);
-            pinned = new Pointer();
-            cuMemAllocHost(pinned, bytes);
-            pinnedFloats = pinned.getByteBuffer(0, bytes).order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
-            pinnedBytes = bytes;
-        }
-        cuMemcpyDtoH(pinned, ws.logits.pointer(), bytes);
+        stagedLogits.ensure(bytes);
+        stagedLogits.downloadAsync(cuda, ws.logits, 0, 0, bytes); // pinned: a fast DMA
+        cuda.synchronize();
         long t5 = System.nanoTime();
         int numLogits = b.logitsIndices().length;
         float[] logits = new float[numLogits * vocab];
-        for (int i = 0; i < numLogits; i++) pinnedFloats.get(b.logitsIndices()[i] * vocab, logits, i * vocab, vocab);
+        for (int i = 0; i < numLogits; i++) stagedLogits.getFloats(4L * b.logitsIndices()[i] * vocab, logits, i * vocab, vocab);
         long t6 = System.nanoTime();
         phaseNanos[4] += t5 - t4;
         phaseNanos[5] += t6 - t5;
@@ -301,9 +293,7 @@ final class DecodeGraphs {
 
     void close() {
         destroyGraphs();
-        if (pinned != null) cuMemFreeHost(pinned);
-        pinned = null;
-        pinnedBytes = 0;
+        stagedLogits.close();
         stagedInts.close();
         stagedTables.close();
     }

@@ -60,7 +60,12 @@ final class PinnedBuffer implements AutoCloseable {
     }
 
     void getFloats(long byteOffset, float[] dst, int count) {
-        bytes.slice((int) byteOffset, count * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer().get(dst, 0, count);
+        getFloats(byteOffset, dst, 0, count);
+    }
+
+    void getFloats(long byteOffset, float[] dst, int dstOffset, int count) {
+        check(byteOffset, (long) count * Float.BYTES);
+        bytes.slice((int) byteOffset, count * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer().get(dst, dstOffset, count);
     }
 
     /** Queues a copy of {@code count} bytes from {@code byteOffset} here to {@code dst} at {@code dstByteOffset}. */

@@ -37,11 +37,8 @@ public interface ComputeBackend extends AutoCloseable {
      *
      * @param maxNumSeqs  the most sequences one step can hold
      * @param maxModelLen the longest sequence, prompt and output
-     * @return a line for the log saying what was done, empty when nothing was
      */
-    default String warmUp(int maxNumSeqs, int maxModelLen) {
-        return "";
-    }
+    default void warmUp(int maxNumSeqs, int maxModelLen) {}
 
     /** Runs the model over the batch, writing new K/V into the cache, and returns logits for {@code batch.logitsIndices()}. */
     Logits forward(ForwardBatch batch);

@@ -91,8 +91,7 @@ public final class LlmEngine {
                 backend.kvCacheBytesPerBlock(config.blockSize()), config.blockSize(), maxModelLen, config.maxNumSeqs());
         LOG.log(System.Logger.Level.INFO, sizing.describe());
         backend.allocateKvCache(sizing.numBlocks(), config.blockSize());
-        String warmedUp = backend.warmUp(config.maxNumSeqs(), maxModelLen);
-        if (!warmedUp.isEmpty()) LOG.log(System.Logger.Level.INFO, warmedUp);
+        backend.warmUp(config.maxNumSeqs(), maxModelLen);
         this.blockManager = new BlockManager(sizing.numBlocks(), config.blockSize());
         this.scheduler = new Scheduler(new SchedulerConfig(config.maxNumSeqs(), config.maxNumBatchedTokens(), maxModelLen), blockManager);
         this.modelRunner = new ModelRunner(backend, blockManager);
