@@ -7,10 +7,12 @@
 #   2. HTTP vs offline on the same workload: `bench throughput` in-process, then `serve --device cuda`
 #      loaded by `bench serve` (all requests at once, streaming, as vLLM's bench serve does).
 # Writes into OUT_DIR: pagoda-sweep.json/.png/.log, hf-sweep.jsonl/.log, sweep.png, offline.json,
-# serve-bench.json, serve.log, summary.md.
+# serve-bench.json, serve.log, offline-gc.log, server-gc.log, summary.md.
 #
 #   bash sweep-and-http.sh OUT_DIR        (SERVE_ARGS="--stream-interval 8" adds flags to serve;
-#                                          SIZES=none skips the sweep, SIZES=1,4,16 picks its batches)
+#                                          SIZES=none skips the sweep, SIZES=1,4,16 picks its batches;
+#                                          NUM_PROMPTS=1024 the HTTP-vs-offline workload's size, default 256;
+#                                          JFR=1 records offline.jfr and server.jfr)
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out="${1:?usage: sweep-and-http.sh OUT_DIR}"
@@ -41,21 +43,21 @@ for n in ${sizes//,/ }; do
 done
 fi
 
-echo "== 2. HTTP vs offline, 256 x (512, 128)" >&2
-timeout 90 "$java" "${jvm[@]}" -cp "$cp" dev.pagoda.cli.Main bench throughput "${engine[@]}" "${work[@]}" --num-prompts 256 --warmup \
-  --result-json "$out/offline.json" > "$out/offline.log" 2>&1 || echo "offline: status $?" >&2
-"$java" "${jvm[@]}" -cp "$cp" dev.pagoda.cli.Main serve "$m" --device cuda --port 8011 --max-num-seqs 256 --max-num-batched-tokens 8192 ${SERVE_ARGS:-} \
-  > "$out/serve.log" 2>&1 &
+n="${NUM_PROMPTS:-256}"
+echo "== 2. HTTP vs offline, $n x (512, 128)" >&2
+# JFR=1: a profile of each JVM (offline.jfr, server.jfr); the GC log of both is always written.
+jfr() { [ "${JFR:-0}" = 1 ] && echo "-XX:StartFlightRecording=filename=$out/$1.jfr,settings=profile"; }
+timeout 90 "$java" "${jvm[@]}" -Xlog:gc:file="$out/offline-gc.log" $(jfr offline) -cp "$cp" dev.pagoda.cli.Main bench throughput "${engine[@]}" "${work[@]}" \
+  --num-prompts "$n" --warmup --result-json "$out/offline.json" > "$out/offline.log" 2>&1 || echo "offline: status $?" >&2
+"$java" "${jvm[@]}" -Xlog:gc:file="$out/server-gc.log" $(jfr server) -cp "$cp" dev.pagoda.cli.Main serve "$m" --device cuda --port 8011 \
+  --max-num-seqs 256 --max-num-batched-tokens 8192 ${SERVE_ARGS:-} > "$out/serve.log" 2>&1 &
 server=$!
 for _ in $(seq 1 120); do curl -sf localhost:8011/health > /dev/null && break; sleep 1; done
-# The same warm-up as offline's (JIT warm; other prompts: the same ones would leave the measured
-# run nothing to prefill, all of it in the prefix cache), then the measured run.
-timeout 60 "$java" "${jvm[@]}" -cp "$cp" dev.pagoda.cli.Main bench serve --base-url http://127.0.0.1:8011 --tokenizer "$m" \
-  --input-len 512 --output-len 4 --num-prompts 256 --seed 1 > "$out/serve-warmup.log" 2>&1 || echo "serve warm-up: status $?" >&2
-curl -s localhost:8011/metrics > "$out/metrics-before.txt"
-timeout 90 "$java" "${jvm[@]}" -cp "$cp" dev.pagoda.cli.Main bench serve --base-url http://127.0.0.1:8011 --tokenizer "$m" \
-  "${work[@]}" --num-prompts 256 --result-json "$out/serve-bench.json" > "$out/serve-bench.log" 2>&1 || echo "bench serve: status $?" >&2
-curl -s localhost:8011/metrics > "$out/metrics-after.txt" # the engine thread's step time under HTTP load: pagoda:engine_step_seconds
+# As offline's --warmup: the same workload once more first, other prompts (--num-warmups draws them
+# with seed + 1; the same ones would leave the measured run nothing to prefill, all of it in the
+# prefix cache). bench serve reads the server's engine counters around the measured run alone.
+timeout 120 "$java" "${jvm[@]}" -cp "$cp" dev.pagoda.cli.Main bench serve --base-url http://127.0.0.1:8011 --tokenizer "$m" \
+  "${work[@]}" --num-prompts "$n" --num-warmups "$n" --result-json "$out/serve-bench.json" > "$out/serve-bench.log" 2>&1 || echo "bench serve: status $?" >&2
 kill "$server"; wait "$server" 2>/dev/null
 rm -rf "$jre"
 
@@ -84,29 +86,18 @@ for b in sorted(set(pag) | set(hf)):
     lines.append(f"| {b} | {p:,.1f} | {h:,.1f} | {p / h:.2f}× |" if p and h else f"| {b} | {p or '—'} | {h or '—'} | — |")
 try:
     off = json.load(open(f"{out}/offline.json")); srv = json.load(open(f"{out}/serve-bench.json"))
-    lines += ["", f"HTTP vs offline, 256 × (512, 128): offline {off['output_throughput']:,.1f} output tok/s, "
+    lines += ["", f"HTTP vs offline, {off['num_prompts']} × (512, 128): offline {off['output_throughput']:,.1f} output tok/s, "
               f"HTTP (bench serve, streaming) {srv['output_throughput']:,.1f} → {100 * srv['output_throughput'] / off['output_throughput']:.1f} %"]
 except Exception as e:
     lines.append(f"HTTP vs offline: missing ({e})")
-def engine_metrics(path):  # pagoda:engine_steps_total and pagoda:engine_step_seconds_total{phase=...}
-    v = {}
-    for line in open(path):
-        if line.startswith("pagoda:engine_steps_total"):
-            v["steps"] = float(line.rsplit(" ", 1)[1])
-        elif line.startswith(("vllm:prefix_cache_hits_total", "vllm:prompt_tokens_total")):
-            v[line.split("{")[0].split(":")[1]] = float(line.rsplit(" ", 1)[1])
-        elif line.startswith("pagoda:engine_step_seconds_total{"):
-            v[line.split('phase="')[1].split('"')[0]] = float(line.rsplit(" ", 1)[1])
-    return v
 try:
-    a, b = engine_metrics(f"{out}/metrics-before.txt"), engine_metrics(f"{out}/metrics-after.txt")
-    n = max(1.0, b["steps"] - a["steps"])
-    http_us = {p: 1e6 * (b[p] - a[p]) / n for p in ("schedule", "forward", "update")}
-    lines += ["", "Engine thread per step (µs, every step), offline vs HTTP:",
+    lines += ["", "Engine thread per step (µs, every step of the measured run), offline vs HTTP:",
               f"offline: {int(off['all_steps'])} steps, schedule {off['all_step_schedule_us']:.0f}, forward {off['all_step_forward_us']:.0f}, update {off['all_step_update_us']:.0f}",
-              f"HTTP:    {int(n)} steps, schedule {http_us['schedule']:.0f}, forward {http_us['forward']:.0f}, update {http_us['update']:.0f}",
-              f"HTTP run's prefix-cache hits: {int(b['prefix_cache_hits_total'] - a['prefix_cache_hits_total'])} of "
-              f"{int(b['prompt_tokens_total'] - a['prompt_tokens_total'])} prompt tokens (the warm-up's prompts are others)"]
+              f"HTTP:    {srv['server_engine_steps']} steps, schedule {srv['server_step_schedule_us']:.0f}, forward {srv['server_step_forward_us']:.0f}, update {srv['server_step_update_us']:.0f}",
+              f"HTTP run's prefix-cache hits: {srv['server_prefix_cache_hits']} of {srv['server_prefix_cache_queries']} prompt tokens"]
+    for name in ("offline", "server"):
+        pauses = [float(l.rsplit(" ", 1)[1].rstrip("ms\n")) for l in open(f"{out}/{name}-gc.log") if "Pause" in l and l.rstrip().endswith("ms")]
+        lines.append(f"{name} JVM: {len(pauses)} GC pauses, {sum(pauses):.1f} ms in all (the whole process, warm-up included)")
 except Exception as e:
     lines.append(f"engine step split: missing ({e})")
 open(f"{out}/summary.md", "w").write("\n".join(lines) + "\n")

@@ -24,6 +24,8 @@ import picocli.CommandLine.Option;
  * inter-arrival times ({@link ArrivalSchedule}, {@code --burstiness}), at most
  * {@code --max-concurrency} in flight, each a streamed completion timed by {@link OpenAiStreamClient}.
  * {@code --sweep-request-rate 1,2,4} runs once per rate and {@code --plot} draws latency against it.
+ * {@code --num-warmups} requests go first, uncounted; the server's engine counters read around each
+ * measured run ({@link ServerEngineMetrics}) say what its engine thread did in exactly that run.
  */
 @CommandLine.Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
         description = "HTTP load against a running server (--base-url), at a request rate and concurrency")
@@ -53,6 +55,10 @@ public final class ServeBench implements Command {
     @Option(names = "--sweep-request-rate", paramLabel = "LIST", description = "run once per rate, e.g. 1,2,4,8")
     String sweepRequestRate;
 
+    @Option(names = "--num-warmups", paramLabel = "N",
+            description = "requests sent all at once before the measured run, not counted: they warm this client and the server (default: ${DEFAULT-VALUE})")
+    int numWarmups;
+
     @Mixin
     DatasetFlags data;
 
@@ -66,6 +72,7 @@ public final class ServeBench implements Command {
         GoodputSlo slo = report.goodputSlo();
         if (maxConcurrency < 0) throw new CliException("--max-concurrency must be positive");
         if (data.numPrompts < 1) throw new CliException("--num-prompts must be at least 1");
+        if (numWarmups < 0) throw new CliException("--num-warmups must not be negative");
         double[] rates = sweepRequestRate == null ? new double[] {rate(requestRate)} : ReportFlags.sweep("--sweep-request-rate", sweepRequestRate, 0);
         if (report.plot != null && sweepRequestRate == null) throw new CliException("--plot draws a sweep: give --sweep-request-rate");
         for (double r : rates) new ArrivalSchedule(r, burstiness, 0); // checks the values before any request is sent
@@ -85,12 +92,16 @@ public final class ServeBench implements Command {
         RequestTrace probe = client.send(requests.getFirst(), System.nanoTime());
         if (!probe.success()) throw new CliException("the test request failed: " + probe.error());
         err.println("INFO [bench] test request ok; starting the benchmark against " + baseUrl + " (" + modelName + ")");
+        if (numWarmups > 0) warmUp(client, tok, err);
 
         List<Map<String, Object>> results = new ArrayList<>();
         double[] ttft = new double[rates.length], tpot = new double[rates.length], e2el = new double[rates.length], tput = new double[rates.length];
         for (int i = 0; i < rates.length; i++) {
             ArrivalSchedule schedule = new ArrivalSchedule(rates[i], burstiness, data.seed);
+            ServerEngineMetrics before = ServerEngineMetrics.scrape(http, baseUrl, key);
             ServeBenchmark.Run run = ServeBenchmark.run(client, requests, schedule, maxConcurrency);
+            ServerEngineMetrics after = before == null ? null : ServerEngineMetrics.scrape(http, baseUrl, key);
+            ServerEngineMetrics server = after == null ? null : after.since(before);
             BenchmarkMetrics m = BenchmarkMetrics.compute(run.traces(), run.durationSeconds(), percentiles, slo);
             ResultTable table = new ResultTable("Serving Benchmark Result");
             table.row("Model", modelName).row("Dataset", data.describe());
@@ -113,6 +124,10 @@ public final class ServeBench implements Command {
             j.put("burstiness", burstiness);
             j.put("max_concurrency", maxConcurrency > 0 ? (Object) (long) maxConcurrency : null);
             j.putAll(ResultJson.metrics(m, run.traces()));
+            if (server != null) {
+                err.println("INFO [bench] " + server.describe());
+                j.putAll(server.json());
+            }
             results.add(j);
         }
         if (report.resultJson != null) {
@@ -139,6 +154,18 @@ public final class ServeBench implements Command {
                     List.of(new SweepPlot.Series("TTFT", ttft), new SweepPlot.Series("TPOT", tpot), new SweepPlot.Series("E2EL", e2el)), false);
         }
         return 0;
+    }
+
+    /**
+     * vLLM's {@code --num-warmups}, except that the warm-up prompts are other draws of the dataset
+     * (seed + 1): vLLM repeats the test prompt, and a server with prefix caching then answers the
+     * repeats from its cache instead of warming its prefill path.
+     */
+    private void warmUp(OpenAiStreamClient client, Tokenizer tok, PrintStream err) throws InterruptedException {
+        List<BenchRequest> warmups = data.sample(numWarmups, tok, tok.vocabSize(), data.seed + 1);
+        ServeBenchmark.Run run = ServeBenchmark.run(client, warmups, new ArrivalSchedule(Double.POSITIVE_INFINITY, 1.0, 0), maxConcurrency);
+        for (RequestTrace t : run.traces()) if (!t.success()) throw new CliException("a warm-up request failed: " + t.error());
+        err.printf(Locale.ROOT, "INFO [bench] %d warm-up requests in %.2f s%n", numWarmups, run.durationSeconds());
     }
 
     private Path tokenizerDir() {

@@ -31,7 +31,7 @@ public final class ThroughputBench implements Command {
     @Option(names = "--sweep-batch", paramLabel = "LIST", description = "run once per value, with that many prompts at once, e.g. 1,2,4,8")
     String sweepBatch;
 
-    @Option(names = "--warmup", description = "first run as many other prompts with 4 output tokens (CUDA graphs captured, JIT warm)")
+    @Option(names = "--warmup", description = "first run the same workload with other prompts, uncounted (JIT warm on every path a step takes)")
     boolean warmup;
 
     @Mixin
@@ -53,9 +53,8 @@ public final class ThroughputBench implements Command {
                 int n = (int) batches[i];
                 if (n > engineFlags.maxNumSeqs) err.println("WARNING [bench] " + n + " prompts at once but --max-num-seqs is " + engineFlags.maxNumSeqs);
                 if (warmup) {
-                    List<BenchRequest> w = new ArrayList<>();
-                    for (BenchRequest r : sample(engine, n, data.seed + 1_000_003)) w.add(new BenchRequest(r.promptTokenIds(), Math.min(4, r.outputLen())));
-                    engine.run(w, new double[1]);
+                    // Whole outputs, not a few tokens: the decode steps' update path is the one JIT must have compiled.
+                    engine.run(sample(engine, n, data.seed + 1_000_003), new double[1]);
                 }
                 List<BenchRequest> requests = sample(engine, n, data.seed);
                 double[] duration = new double[1];

@@ -107,12 +107,21 @@ class BenchCommandTest {
             assertEquals(3L, j.get("max_concurrency"));
             assertEquals(num(j, "request_throughput"), num(j, "request_goodput"), 1e-9); // generous SLOs: every request is good
             assertTrue(num(j, "p99_itl_ms") >= num(j, "p50_itl_ms"));
+            // The server's engine counters, read around the measured run only (not the test request):
+            // every prompt token of the six requests was looked up in the prefix cache once.
+            assertEquals(6 * 24L, j.get("server_prefix_cache_queries"));
+            assertTrue(num(j, "server_engine_steps") >= 5 && num(j, "server_step_forward_us") > 0, j.toString());
+            assertTrue(r.err().contains("server engine during the run:"), r.err());
 
             Path sweep = tmp.resolve("sweep.json"), plot = tmp.resolve("sweep.png");
             r = run("bench", "serve", "--base-url", url, "--tokenizer", Fixtures.stories260k().toString(), "--num-prompts", "4", "--input-len", "8", "--output-len", "4",
-                    "--sweep-request-rate", "20,40", "--result-json", sweep.toString(), "--plot", plot.toString());
+                    "--num-warmups", "3", "--sweep-request-rate", "20,40", "--result-json", sweep.toString(), "--plot", plot.toString());
             assertEquals(0, r.status(), r.err());
             assertEquals(2, ((List<?>) json(sweep).get("results")).size());
+            assertTrue(r.err().contains("3 warm-up requests"), r.err());
+            for (Object run : (List<?>) json(sweep).get("results")) {
+                assertEquals(4 * 8L, ((Map<?, ?>) run).get("server_prefix_cache_queries")); // the warm-ups are outside each run's window
+            }
             assertTrue(ImageIO.read(plot.toFile()).getHeight() == 500);
         }
     }
