@@ -65,8 +65,9 @@ mv "$out"/junit/junit-platform-console-standalone-*.jar "$out/junit/junit-platfo
 # the modules jdeps finds in the jars, plus what JUnit and JCuda need at run time.
 modules="$("$java_home/bin/jdeps" --print-module-deps --ignore-missing-deps --multi-release 25 \
   -q --class-path "$out/lib/*" "$out"/lib/*.jar 2>/dev/null || true)"
-# java.naming, java.sql and java.desktop (java.beans): Jetty and Jackson reach for them reflectively.
-modules="${modules:+$modules,}java.base,java.logging,java.xml,java.management,java.naming,java.sql,java.desktop,jdk.incubator.vector,jdk.unsupported"
+# java.naming, java.sql and java.desktop (java.beans): Jetty and Jackson reach for them reflectively;
+# jdk.jfr: Flight Recorder profiles on the GPU host (sweep-and-http.sh JFR=1).
+modules="${modules:+$modules,}java.base,java.logging,java.xml,java.management,java.naming,java.sql,java.desktop,jdk.incubator.vector,jdk.unsupported,jdk.jfr"
 echo "bundle: jlink --add-modules $modules" >&2
 "$java_home/bin/jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages \
   --compress=zip-0 --output "$out/runtime"

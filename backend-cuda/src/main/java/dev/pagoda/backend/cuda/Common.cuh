@@ -37,4 +37,24 @@ __device__ __forceinline__ float blockMax(float v, float* scratch) {
     return warpMax(v);
 }
 
+// Programmatic dependent launch (Hopper and newer; ProgrammaticLaunch.java launches every kernel with
+// it there): a kernel may start while the kernel before it in the stream is still finishing.
+// Every kernel calls waitForPriorKernels() before it reads anything an earlier kernel wrote and
+// before it writes anything, and before any early return (a block that returns without waiting
+// could let a later kernel's wait pass before the earlier kernel has finished). Only reads of what
+// no kernel writes (weights) may come before it. On older GPUs, or launched plainly, both are no-ops.
+__device__ __forceinline__ void waitForPriorKernels() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+}
+
+// Lets the next kernel of the stream be launched once every block of this one has called it: its
+// blocks then do their independent part (load weights) and wait in waitForPriorKernels().
+__device__ __forceinline__ void allowNextKernel() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.launch_dependents;" :::);
+#endif
+}
+
 } // namespace pagoda

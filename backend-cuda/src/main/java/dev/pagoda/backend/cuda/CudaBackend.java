@@ -55,7 +55,8 @@ public final class CudaBackend implements ComputeBackend {
 
     /** e.g. "NVIDIA H100 80GB HBM3 (sm_90), cuBLAS /usr/local/cuda/lib64/libcublas.so.13". */
     public String describeDevice() {
-        return cuda.deviceName + " (sm_" + cuda.computeCapability + "), cuBLAS " + cublas.library();
+        return cuda.deviceName + " (sm_" + cuda.computeCapability + "), cuBLAS " + cublas.library()
+                + (cuda.programmaticLaunch() ? ", programmatic dependent launch" : "");
     }
 
     /** The CUDA driver's version, e.g. "13.0" ({@code cuDriverGetVersion}). */
@@ -108,6 +109,17 @@ public final class CudaBackend implements ComputeBackend {
         requireModel();
         forwardPass.fusedDecode = enabled;
         decodeGraphs.dropGraphs();
+    }
+
+    /**
+     * Whether kernels are launched with programmatic dependent launch (the default on Hopper and
+     * newer, {@link ProgrammaticLaunch}) or one after the other as plain {@code cuLaunchKernel} does.
+     * Drops captured graphs. Returns whether it is on now (never on an older GPU).
+     */
+    public boolean setProgrammaticLaunch(boolean enabled) {
+        requireModel();
+        decodeGraphs.dropGraphs();
+        return cuda.setProgrammaticLaunch(enabled);
     }
 
     /**

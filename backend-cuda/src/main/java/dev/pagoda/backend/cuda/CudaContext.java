@@ -54,6 +54,13 @@ final class CudaContext implements AutoCloseable {
     final String deviceName;
     private final List<DeviceBuffer> allocations = new ArrayList<>();
     private final List<CUmodule> modules = new ArrayList<>();
+    /** Launches through cuLaunchKernelEx with programmatic dependent launch, where the GPU and driver have it; else null. */
+    private final ProgrammaticLaunch programmatic;
+    /**
+     * Whether {@link #launch} uses {@link #programmatic} (the default on Hopper and newer;
+     * {@code -Dpagoda.cuda.pdl=false} turns it off). Kernels captured into a graph keep the choice made then.
+     */
+    private boolean programmaticLaunch;
 
     CudaContext() {
         requireKernelsBuilt();
@@ -88,6 +95,18 @@ final class CudaContext implements AutoCloseable {
         byte[] name = new byte[256];
         cuDeviceGetName(name, name.length, device);
         deviceName = new String(name, StandardCharsets.US_ASCII).trim().replace("\0", "");
+        programmatic = computeCapability >= 90 ? ProgrammaticLaunch.create().orElse(null) : null;
+        programmaticLaunch = programmatic != null && !"false".equals(System.getProperty("pagoda.cuda.pdl"));
+    }
+
+    /** Turns programmatic dependent launch on (where available) or off; returns whether it is on now. */
+    boolean setProgrammaticLaunch(boolean enabled) {
+        programmaticLaunch = enabled && programmatic != null;
+        return programmaticLaunch;
+    }
+
+    boolean programmaticLaunch() {
+        return programmaticLaunch;
     }
 
     /** Throws when the jar was built without nvcc (compile-kernels.sh leaves a marker instead of PTX). */
@@ -190,9 +209,14 @@ final class CudaContext implements AutoCloseable {
 
     /**
      * Launches {@code f} on the stream. Arguments in the kernel's order: {@link Long} = a device
-     * address (0 = null), {@link Integer} = int, {@link Float} = float.
+     * address (0 = null), {@link Integer} = int, {@link Float} = float. With programmatic dependent
+     * launch on ({@link ProgrammaticLaunch}), {@code f} may start while the kernel before it finishes.
      */
-    void launch(CUfunction f, int gridX, int gridY, int blockX, int sharedBytes, Object... args) {
+    synchronized void launch(CUfunction f, int gridX, int gridY, int blockX, int sharedBytes, Object... args) {
+        if (programmaticLaunch) {
+            programmatic.launch(rawAddress(f), rawAddress(stream), gridX, gridY, blockX, sharedBytes, args);
+            return;
+        }
         Pointer[] params = new Pointer[args.length];
         for (int i = 0; i < args.length; i++) {
             params[i] = switch (args[i]) {

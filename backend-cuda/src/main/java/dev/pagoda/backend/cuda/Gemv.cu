@@ -120,6 +120,10 @@ __device__ __forceinline__ void gemv(
         wv[i] = ok ? __ldg(w + c) : make_uint4(0, 0, 0, 0);
         if (TWO) uv[i] = ok ? __ldg(u + c) : make_uint4(0, 0, 0, 0);
     }
+    // Programmatic dependent launch (Common.cuh): the weight loads above need nothing from the kernel
+    // before this one, so they were issued while it finished; x, hidden and the outputs wait for it.
+    pagoda::allowNextKernel();
+    pagoda::waitForPriorKernels();
 
     // While they fly: each row's 1 / rms (NORM).
     float inverseRms[ROWS];

@@ -73,6 +73,8 @@ extern "C" __global__ void paged_attention(
     // Which sequence owns this row: the last s with queryStartLoc[s] <= row (binary search).
     int lo = 0, hi = numSeqs - 1;
     while (lo < hi) {
+    pagoda::allowNextKernel();
+    pagoda::waitForPriorKernels(); // before any read of an earlier kernel's output (Common.cuh)
         int mid = (lo + hi + 1) >> 1;
         if (queryStartLoc[mid] <= row) lo = mid; else hi = mid - 1;
     }

@@ -226,6 +226,8 @@ extern "C" __global__ void __launch_bounds__(THREADS, 2) paged_attention_decode_
         const int* __restrict__ blockTables,          /* [numSeqs, maxNumBlocksPerSeq] physical block ids */   \
         int maxNumBlocksPerSeq, int numHeads, int numKvHeads, int headSize, int blockSize, int numSplits,     \
         float scale) {                                /* multiplier of q · k, usually 1 / sqrt(headSize) */     \
+    pagoda::allowNextKernel();                                                                                  \
+    pagoda::waitForPriorKernels(); /* Common.cuh */                                                             \
     decode<QPB_VALUE, U_VALUE>(out, tmpOut, maxLogits, expSums, query, keyCache, valueCache, seqLens, blockTables,       \
             maxNumBlocksPerSeq, numHeads, numKvHeads, headSize, blockSize, numSplits, scale);                   \
 }
@@ -246,6 +248,8 @@ extern "C" __global__ void paged_attention_reduce(
         const float* __restrict__ maxLogits,    // [numSeqs, numHeads, numSplits]
         const float* __restrict__ expSums,      // [numSeqs, numHeads, numSplits]
         int numHeads, int headSize, int numSplits) {
+    pagoda::allowNextKernel();
+    pagoda::waitForPriorKernels(); // before any read of an earlier kernel's output (Common.cuh)
     long long rowHead = (long long) blockIdx.y * numHeads + blockIdx.x;
     const float* m = maxLogits + rowHead * numSplits;
     const float* l = expSums + rowHead * numSplits;

@@ -274,6 +274,8 @@ extern "C" __global__ void __launch_bounds__(MMA_THREADS, 3) paged_attention_dec
         const int* __restrict__ blockTables,          /* [numSeqs, maxNumBlocksPerSeq] physical block ids */   \
         int maxNumBlocksPerSeq, int numHeads, int numKvHeads, int blockSize, int numSplits,                   \
         float scale) {                                /* multiplier of q · k, usually 1 / sqrt(headSize) */     \
+    pagoda::allowNextKernel();                                                                                  \
+    pagoda::waitForPriorKernels(); /* Common.cuh */                                                             \
     decodeMma<HEAD_SIZE_VALUE>(out, tmpOut, maxLogits, expSums, query, keyCache, valueCache, seqLens, blockTables,      \
             maxNumBlocksPerSeq, numHeads, numKvHeads, blockSize, numSplits, scale);                             \
 }

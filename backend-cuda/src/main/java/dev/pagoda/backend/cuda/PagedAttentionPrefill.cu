@@ -283,6 +283,8 @@ __device__ void prefillAttention(
             const int* __restrict__ queryStartLoc, const int* __restrict__ seqLens,                            \
             const int* __restrict__ blockTables, const int* __restrict__ prefillTiles,                         \
             int maxNumBlocksPerSeq, int numHeads, int numKvHeads, int blockSize, float scale) {                \
+        pagoda::allowNextKernel();                                                                             \
+        pagoda::waitForPriorKernels(); /* Common.cuh */                                                        \
         prefillAttention<HEAD, SPLIT_Q, WARPS>(out, query, keyCache, valueCache, queryStartLoc, seqLens, blockTables,          \
                                prefillTiles, maxNumBlocksPerSeq, numHeads, numKvHeads, blockSize, scale);     \
     }

@@ -16,6 +16,8 @@ extern "C" __global__ void add_rms_norm(
         int hiddenSize,
         float eps,
         int writeBack) {
+    pagoda::allowNextKernel();
+    pagoda::waitForPriorKernels(); // before any read of an earlier kernel's output (Common.cuh)
     __shared__ float scratch[32];
     int r = rows == nullptr ? blockIdx.x : rows[blockIdx.x];
     float* x = hidden + (long long) r * hiddenSize;

@@ -25,6 +25,8 @@ extern "C" __global__ void qkv_rope_cache(
         int numKvHeads,
         int headSize,
         float eps) {
+    pagoda::allowNextKernel();
+    pagoda::waitForPriorKernels(); // before any read of an earlier kernel's output (Common.cuh)
     extern __shared__ float x[]; // [headSize] this head's vector
     __shared__ float scratch[32];
     int t = blockIdx.x, h = blockIdx.y; // h: q heads first, then k heads, then v heads

@@ -20,6 +20,7 @@
 // logprobs within ~1e-6. Everything else is bit-exact, so greedy and seeded draws pick the CPU's tokens.
 #include <cuda_runtime.h>
 #include <stdint.h>
+#include "Common.cuh"
 
 #define THREADS 512
 #define DRAW_CHUNK 256
@@ -142,6 +143,8 @@ extern "C" __global__ void __launch_bounds__(THREADS) sample_rows(
         const int* __restrict__ editCounts, int vocabSize, int maxLogprobs,
         int* __restrict__ tokenIds, float* __restrict__ tokenLogprob, int* __restrict__ tokenRank,
         int* __restrict__ topIds, float* __restrict__ topValues) {
+    pagoda::allowNextKernel();
+    pagoda::waitForPriorKernels(); // before any read of an earlier kernel's output (Common.cuh)
     __shared__ float sv[32];
     __shared__ int si[32];
     __shared__ double sd[32];

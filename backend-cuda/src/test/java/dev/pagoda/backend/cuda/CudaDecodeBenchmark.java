@@ -55,6 +55,7 @@ public final class CudaDecodeBenchmark {
             row(backend, steps, 16, boundMs, "graphs, unfused (cuBLAS + element-wise kernels), one-pass attention", true, false, false);
             row(backend, steps, 16, boundMs, "graphs, fused Gemv.cu, one-pass attention", true, true, false);
             row(backend, steps, 16, boundMs, "graphs, fused Gemv.cu, decode attention (default)", true, true, true);
+            withoutProgrammaticLaunch(backend, () -> row(backend, steps, 16, boundMs, "same, programmatic dependent launch off", true, true, true));
             sampledRow(backend, steps, 16, boundMs, "graphs + sampling on the device (the engine's path)");
             row(backend, steps, 16, boundMs, "eager, fused Gemv.cu, decode attention", false, true, true);
             // A long context: where splitting the attention over the context matters.
@@ -72,9 +73,18 @@ public final class CudaDecodeBenchmark {
             System.out.println("| --- | --- | --- | --- |");
             row(backend, steps, 16, boundMs, "8B graphs, unfused (cuBLAS + element-wise kernels), one-pass attention", true, false, false);
             row(backend, steps, 16, boundMs, "8B graphs, fused Gemv.cu, decode attention (default)", true, true, true);
+            withoutProgrammaticLaunch(backend, () -> row(backend, steps, 16, boundMs, "8B same, programmatic dependent launch off", true, true, true));
             sampledRow(backend, steps, 16, boundMs, "8B graphs + sampling on the device (the engine's path)");
             System.out.println(backend.pathStatistics());
         }
+    }
+
+    /** Runs {@code rows} with programmatic dependent launch off, then back on; nothing where the GPU lacks it (the rows would repeat the default ones). */
+    static void withoutProgrammaticLaunch(CudaBackend backend, Runnable rows) {
+        if (!backend.setProgrammaticLaunch(true)) return;
+        backend.setProgrammaticLaunch(false);
+        rows.run();
+        backend.setProgrammaticLaunch(true);
     }
 
     static CudaBackend load(ModelConfig config, Arena arena, String name) {
