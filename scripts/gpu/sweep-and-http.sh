@@ -12,7 +12,8 @@
 #   bash sweep-and-http.sh OUT_DIR        (SERVE_ARGS="--stream-interval 8" adds flags to serve;
 #                                          SIZES=none skips the sweep, SIZES=1,4,16 picks its batches;
 #                                          NUM_PROMPTS=1024 the HTTP-vs-offline workload's size, default 256;
-#                                          JFR=1 records offline.jfr and server.jfr)
+#                                          JFR=1 records offline.jfr and server.jfr;
+#                                          JVM_OPTS="-XX:+UseZGC" adds flags to both JVMs, offline and server)
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out="${1:?usage: sweep-and-http.sh OUT_DIR}"
@@ -47,9 +48,9 @@ n="${NUM_PROMPTS:-256}"
 echo "== 2. HTTP vs offline, $n x (512, 128)" >&2
 # JFR=1: a profile of each JVM (offline.jfr, server.jfr); the GC log of both is always written.
 jfr() { [ "${JFR:-0}" = 1 ] && echo "-XX:StartFlightRecording=filename=$out/$1.jfr,settings=profile"; }
-timeout 90 "$java" "${jvm[@]}" -Xlog:gc:file="$out/offline-gc.log" $(jfr offline) -cp "$cp" dev.pagoda.cli.Main bench throughput "${engine[@]}" "${work[@]}" \
+timeout 90 "$java" "${jvm[@]}" ${JVM_OPTS:-} -Xlog:gc,gc+phases:file="$out/offline-gc.log" $(jfr offline) -cp "$cp" dev.pagoda.cli.Main bench throughput "${engine[@]}" "${work[@]}" \
   --num-prompts "$n" --warmup --result-json "$out/offline.json" > "$out/offline.log" 2>&1 || echo "offline: status $?" >&2
-"$java" "${jvm[@]}" -Xlog:gc:file="$out/server-gc.log" $(jfr server) -cp "$cp" dev.pagoda.cli.Main serve "$m" --device cuda --port 8011 \
+"$java" "${jvm[@]}" ${JVM_OPTS:-} -Xlog:gc,gc+phases:file="$out/server-gc.log" $(jfr server) -cp "$cp" dev.pagoda.cli.Main serve "$m" --device cuda --port 8011 \
   --max-num-seqs 256 --max-num-batched-tokens 8192 ${SERVE_ARGS:-} > "$out/serve.log" 2>&1 &
 server=$!
 for _ in $(seq 1 120); do curl -sf localhost:8011/health > /dev/null && break; sleep 1; done
