@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Programmatic dependent launch changes when a kernel starts, never what it computes: the same
  * steps with it on and off give bit-identical logits, eager and through CUDA graphs, on the fused
- * decode path and the unfused one. stories260K's kernels last a few µs, so a kernel that read an
+ * decode path and the unfused one, and for a short prefill chunk (fused kernels around the prefill
+ * attention kernel). stories260K's kernels last a few µs, so a kernel that read an
  * earlier kernel's output before {@code waitForPriorKernels} would very likely read stale data here.
  * (On a GPU older than Hopper both backends launch plainly and the test is trivially true.)
  */
@@ -32,7 +33,7 @@ class ProgrammaticLaunchTest {
 
     @Test
     void sameLogitsWithAndWithoutProgrammaticLaunch() {
-        int blockSize = 16, numBlocks = 64, maxLen = 48;
+        int blockSize = 16, numBlocks = 64, maxLen = 64;
         int[] promptLens = {7, 19, 3, 30, 12};
         try (LoadedModel model = ModelLoader.load(Fixtures.stories260k(), LoadFormat.SAFETENSORS);
              CudaBackend on = (CudaBackend) ComputeBackends.create("cuda", BackendOptions.defaults());
@@ -59,6 +60,9 @@ class ProgrammaticLaunchTest {
                     b.setCudaGraphs(p % 2 == 0);
                     b.setFusedDecode(p < 2);
                 }
+                // A 7-token chunk of one sequence: the fused kernels with the prefill attention kernel between them.
+                same(on, off, ConformanceBatches.step(blockSize, seqs.subList(0, 1), new int[] {next[0]}, new int[] {7}), paths[p] + ", a 7-token chunk");
+                next[0] += 7;
                 for (int active : new int[] {5, 1}) {
                     List<ConformanceBatches.Seq> decoding = seqs.subList(0, active);
                     for (int i = 0; i < 2; i++) {
