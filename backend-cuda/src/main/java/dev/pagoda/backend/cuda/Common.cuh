@@ -43,11 +43,6 @@ __device__ __forceinline__ float blockMax(float v, float* scratch) {
 // before it writes anything, and before any early return (a block that returns without waiting
 // could let a later kernel's wait pass before the earlier kernel has finished). Only reads of what
 // no kernel writes (weights) may come before it. On older GPUs, or launched plainly, both are no-ops.
-// A kernel launched early must also read earlier kernels' outputs with coherent loads (__ldcg),
-// never through the read-only path (__ldg, or what nvcc makes of const __restrict__: ld.global.nc),
-// which is only valid for data that does not change while the kernel runs: this kernel was running
-// before its predecessor wrote. So only kernels written that way are launched early (Gemv.cu; the
-// list is in CudaContext); the others are launched plainly and still let the next kernel start early.
 __device__ __forceinline__ void waitForPriorKernels() {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
     asm volatile("griddepcontrol.wait;" ::: "memory");

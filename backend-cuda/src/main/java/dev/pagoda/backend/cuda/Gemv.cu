@@ -62,13 +62,13 @@ __device__ __forceinline__ void loadX(float (&out)[8], const __nv_bfloat16* x, c
     if (NORM) {
         const float4* h = reinterpret_cast<const float4*>(hiddenRow) + 2 * c;
         const float4* g = reinterpret_cast<const float4*>(normWeight) + 2 * c;
-        float4 h0 = __ldcg(h), h1 = __ldcg(h + 1), g0 = g[0], g1 = g[1]; // hidden: coherent (see gemv's wait)
+        float4 h0 = h[0], h1 = h[1], g0 = g[0], g1 = g[1];
         float hv[8] = {h0.x, h0.y, h0.z, h0.w, h1.x, h1.y, h1.z, h1.w};
         float gv[8] = {g0.x, g0.y, g0.z, g0.w, g1.x, g1.y, g1.z, g1.w};
         #pragma unroll
         for (int e = 0; e < 8; e++) out[e] = __bfloat162float(__float2bfloat16(gv[e] * (hv[e] * inverseRms)));
     } else {
-        uint4 raw = __ldcg(reinterpret_cast<const uint4*>(x + rowOffset) + c); // x: coherent (see gemv's wait)
+        uint4 raw = __ldg(reinterpret_cast<const uint4*>(x + rowOffset) + c);
         const __nv_bfloat162* x2 = reinterpret_cast<const __nv_bfloat162*>(&raw);
         #pragma unroll
         for (int i = 0; i < 4; i++) {
@@ -122,8 +122,6 @@ __device__ __forceinline__ void gemv(
     }
     // Programmatic dependent launch (Common.cuh): the weight loads above need nothing from the kernel
     // before this one, so they were issued while it finished; x, hidden and the outputs wait for it.
-    // Those two are then read with __ldcg (L2, coherent), never __ldg: the read-only path may serve
-    // a line cached before the kernel before this one wrote it, since this kernel was already running.
     pagoda::allowNextKernel();
     pagoda::waitForPriorKernels();
 
@@ -144,8 +142,8 @@ __device__ __forceinline__ void gemv(
             int c = c0 + i * stride;
             float4 h0 = make_float4(0.0f, 0.0f, 0.0f, 0.0f), h1 = h0;
             if (c < chunks) {
-                h0 = __ldcg(reinterpret_cast<const float4*>(hiddenRow[0]) + 2 * c);
-                h1 = __ldcg(reinterpret_cast<const float4*>(hiddenRow[0]) + 2 * c + 1);
+                h0 = reinterpret_cast<const float4*>(hiddenRow[0])[2 * c];
+                h1 = reinterpret_cast<const float4*>(hiddenRow[0])[2 * c + 1];
             }
             float v[8] = {h0.x, h0.y, h0.z, h0.w, h1.x, h1.y, h1.z, h1.w};
             #pragma unroll
@@ -173,7 +171,7 @@ __device__ __forceinline__ void gemv(
             const float4* h4 = reinterpret_cast<const float4*>(hiddenRow[m]);
             float sumOfSquares = 0.0f;
             for (int i = lane; i < inFeatures / 4; i += 32) {
-                float4 v = __ldcg(h4 + i);
+                float4 v = h4[i];
                 sumOfSquares += v.x * v.x + v.y * v.y + v.z * v.z + v.w * v.w;
             }
             inverseRms[m] = 1.0f / sqrtf(pagoda::warpSum(sumOfSquares) / inFeatures + eps);
