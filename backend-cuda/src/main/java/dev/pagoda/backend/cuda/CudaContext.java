@@ -61,8 +61,8 @@ final class CudaContext implements AutoCloseable {
      * {@code -Dpagoda.cuda.pdl=false} turns it off). Kernels captured into a graph keep the choice made then.
      */
     private boolean programmaticLaunch;
-    /** Kernel names by function, for {@link #PLAIN_LAUNCH}. */
-    private final java.util.Map<CUfunction, String> functionNames = new java.util.IdentityHashMap<>();
+    /** The functions whose names {@link #PLAIN_LAUNCH} lists. */
+    private final java.util.Set<CUfunction> plainLaunch = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     /**
      * Kernels launched plainly even with programmatic launch on: those whose names start with one of
      * these prefixes ({@code -Dpagoda.cuda.pdl.plain=a,b} replaces the list, to find which kernel's
@@ -218,7 +218,7 @@ final class CudaContext implements AutoCloseable {
     CUfunction function(CUmodule module, String name) {
         CUfunction f = new CUfunction();
         cuModuleGetFunction(f, module, name);
-        functionNames.put(f, name);
+        if (PLAIN_LAUNCH.stream().anyMatch(name::startsWith)) plainLaunch.add(f);
         return f;
     }
 
@@ -228,7 +228,7 @@ final class CudaContext implements AutoCloseable {
      * launch on ({@link ProgrammaticLaunch}), {@code f} may start while the kernel before it finishes.
      */
     synchronized void launch(CUfunction f, int gridX, int gridY, int blockX, int sharedBytes, Object... args) {
-        if (programmaticLaunch && (PLAIN_LAUNCH.isEmpty() || PLAIN_LAUNCH.stream().noneMatch(functionNames.getOrDefault(f, "")::startsWith))) {
+        if (launchesEarly(f)) {
             programmatic.launch(rawAddress(f), rawAddress(stream), gridX, gridY, blockX, sharedBytes, args);
             return;
         }
@@ -242,6 +242,11 @@ final class CudaContext implements AutoCloseable {
             };
         }
         cuLaunchKernel(f, gridX, gridY, 1, blockX, 1, 1, sharedBytes, stream, Pointer.to(params), null);
+    }
+
+    /** Whether {@code f} goes through {@link ProgrammaticLaunch}: programmatic launch on, and {@code f} not one of {@link #PLAIN_LAUNCH}'s. */
+    private boolean launchesEarly(CUfunction f) {
+        return programmaticLaunch && !plainLaunch.contains(f);
     }
 
     /** Bytes of device memory free and in total, as the driver reports. */
