@@ -72,7 +72,8 @@ final class CudaStartup {
         boolean randomWeights = options.loadFormat() == LoadFormat.DUMMY;
         long t0 = System.nanoTime();
         CudaSelfCheck.Report report;
-        try (ComputeBackend cpu = ComputeBackends.create("cpu", new BackendOptions(options.numThreads()))) {
+        // A few positions: the CPU reads the weights in place rather than copying them onto huge pages first.
+        try (ComputeBackend cpu = ComputeBackends.create("cpu", new BackendOptions(options.numThreads(), false))) {
             cpu.loadModel(model.config(), model.weights());
             report = CudaSelfCheck.run(cpu, cuda, prompt, options.engineConfig().blockSize(), randomWeights);
         }

@@ -8,7 +8,8 @@ import dev.pagoda.engine.model.ModelConfig;
 import dev.pagoda.engine.model.ModelWeights;
 
 /**
- * The CPU reference backend: fp32 arithmetic with the JDK Vector API, weights read in place.
+ * The CPU reference backend: fp32 arithmetic with the JDK Vector API, weights read in place (the
+ * big matrices from a copy on huge pages where the OS allows it, {@link HugePages}).
  * It is the spec the CUDA backend is checked against, so it favours clarity; the forward pass
  * itself is {@link LlamaForwardPass}, attention {@link PagedAttention}, the cache {@link PagedKvCache}.
  *
@@ -25,8 +26,12 @@ public final class CpuBackend implements ComputeBackend {
     private CpuWeights weights;
     private LlamaForwardPass forwardPass;
     private PagedKvCache cache;
+    private final boolean useHugePages;
+    /** The copies of the big matrices on huge pages, or null (off, unavailable, or no model yet). */
+    private HugePages hugePages;
 
     public CpuBackend(BackendOptions options) {
+        this.useHugePages = options.hugePages();
         int threads = options.numThreads() == 0 ? Runtime.getRuntime().availableProcessors() : options.numThreads();
         if (threads < 0) throw new IllegalArgumentException("numThreads must be >= 0 (0 = all cores), got " + options.numThreads());
         this.pool = new WorkerPool(threads);
@@ -39,8 +44,11 @@ public final class CpuBackend implements ComputeBackend {
 
     @Override
     public void loadModel(ModelConfig config, ModelWeights weights) {
+        CpuWeights.prepare(config, weights); // checks every shape before anything is copied
+        if (hugePages != null) hugePages.close(); // a second model: the first one's copies go
+        hugePages = useHugePages ? HugePages.ifAvailable().orElse(null) : null;
         this.config = config;
-        this.weights = CpuWeights.prepare(config, weights);
+        this.weights = CpuWeights.prepare(config, hugePages == null ? weights : hugePages.place(weights));
         this.forwardPass = new LlamaForwardPass(config, this.weights, pool);
     }
 
@@ -103,5 +111,7 @@ public final class CpuBackend implements ComputeBackend {
         if (cache != null) cache.close();
         cache = null;
         pool.close();
+        if (hugePages != null) hugePages.close();
+        hugePages = null;
     }
 }

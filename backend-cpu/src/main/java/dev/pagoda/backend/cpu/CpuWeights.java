@@ -10,7 +10,7 @@ import java.util.Optional;
 
 /**
  * The model's weights as the CPU forward pass uses them: big matrices stay where the loader put
- * them (memory-mapped, any of F32/BF16/F16) behind {@link Linear}s; the small vectors (norm
+ * them (memory-mapped, any of F32/BF16/F16; or {@link HugePages}' copies) behind {@link Linear}s; the small vectors (norm
  * weights, biases) are widened once to fp32 arrays. Every shape is checked against the config here,
  * so the forward pass can trust them.
  *
