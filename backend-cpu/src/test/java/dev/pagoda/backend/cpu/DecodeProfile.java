@@ -18,6 +18,13 @@ import java.lang.foreign.Arena;
 public final class DecodeProfile {
     private static final int BLOCK_SIZE = 16, MAX_POSITIONS = 512;
 
+    /** One sequence's decode step at {@code pos} (a token id drawn from the position), its cache slot from {@code blockTable}. */
+    static ForwardBatch decodeStep(ModelConfig config, int[] blockTable, int pos) {
+        int slot = blockTable[pos / BLOCK_SIZE] * BLOCK_SIZE + pos % BLOCK_SIZE;
+        return new ForwardBatch(new int[] {(pos * 31 + 7) % config.vocabSize()}, new int[] {pos}, new int[] {0, 1},
+                new int[] {pos + 1}, new int[][] {blockTable}, new int[] {slot}, new int[] {0});
+    }
+
     public static void main(String[] args) {
         int threads = args.length > 0 ? Integer.parseInt(args[0]) : 0;
         int steps = args.length > 1 ? Integer.parseInt(args[1]) : 64;
@@ -36,9 +43,7 @@ public final class DecodeProfile {
                 backend.profile(profile);
                 long t0 = System.nanoTime();
                 for (int s = 0; s < steps; s++, pos = (pos + 1) % MAX_POSITIONS) {
-                    int slot = blockTable[pos / BLOCK_SIZE] * BLOCK_SIZE + pos % BLOCK_SIZE;
-                    backend.forward(new ForwardBatch(new int[] {(pos * 31 + 7) % config.vocabSize()}, new int[] {pos}, new int[] {0, 1},
-                            new int[] {pos + 1}, new int[][] {blockTable}, new int[] {slot}, new int[] {0}));
+                    backend.forward(decodeStep(config, blockTable, pos));
                 }
                 double ms = (System.nanoTime() - t0) / 1e6 / steps;
                 if (round == 0) continue;

@@ -1,7 +1,6 @@
 package dev.pagoda.backend.cpu;
 
 import dev.pagoda.engine.backend.BackendOptions;
-import dev.pagoda.engine.backend.ForwardBatch;
 import dev.pagoda.engine.model.ModelConfig;
 import dev.pagoda.engine.model.ModelWeights;
 import java.lang.foreign.Arena;
@@ -44,9 +43,7 @@ public final class HugePageDecodeProbe {
                 for (int k = 0; k < 2; k++) {
                     long t0 = System.nanoTime();
                     for (int s = 0; s < steps; s++, pos[k] = (pos[k] + 1) % MAX_POSITIONS) {
-                        int p = pos[k], slot = blockTable[p / BLOCK_SIZE] * BLOCK_SIZE + p % BLOCK_SIZE;
-                        backends[k].forward(new ForwardBatch(new int[] {(p * 31 + 7) % config.vocabSize()}, new int[] {p}, new int[] {0, 1},
-                                new int[] {p + 1}, new int[][] {blockTable}, new int[] {slot}, new int[] {0}));
+                        backends[k].forward(DecodeProfile.decodeStep(config, blockTable, pos[k]));
                     }
                     double ms = (System.nanoTime() - t0) / 1e6 / steps;
                     line.append(String.format(" | %s %.2f tokens/s", k == 0 ? "in place (4 KB pages)" : "huge pages", 1000 / ms));
