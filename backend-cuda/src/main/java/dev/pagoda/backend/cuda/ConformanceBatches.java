@@ -2,6 +2,7 @@ package dev.pagoda.backend.cuda;
 
 import dev.pagoda.engine.backend.ForwardBatch;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
@@ -54,6 +55,19 @@ public final class ConformanceBatches {
             tables.add(table);
         }
         return tables;
+    }
+
+    /**
+     * {@code count} sequences of {@code maxLen} random tokens (seeds {@code seed}, {@code seed + 1}, …),
+     * each with room for all of them on {@link #scatteredTables}.
+     */
+    public static List<Seq> randomSequences(int count, int maxLen, int vocabSize, long seed, int blockSize, int numBlocks) {
+        int[] lens = new int[count];
+        Arrays.fill(lens, maxLen);
+        List<int[]> tables = scatteredTables(lens, blockSize, numBlocks, 8);
+        List<Seq> seqs = new ArrayList<>();
+        for (int s = 0; s < count; s++) seqs.add(new Seq(randomTokens(maxLen, vocabSize, seed + s), tables.get(s)));
+        return seqs;
     }
 
     /**

@@ -37,7 +37,7 @@ public final class CudaBackend implements ComputeBackend {
         this.cuda = new CudaContext();
         Cublas b;
         try {
-            b = new Cublas(CudaContext.rawAddress(cuda.stream));
+            b = new Cublas(cuda.rawStream);
         } catch (RuntimeException | Error e) {
             cuda.close();
             throw e;

@@ -49,6 +49,8 @@ final class CudaContext implements AutoCloseable {
     private static CUcontext primaryContext;
     final CUcontext context;
     final CUstream stream = new CUstream();
+    /** The stream's raw handle (FFM calls take it: cuBLAS, {@link ProgrammaticLaunch}). */
+    final long rawStream;
     /** e.g. 90 for an H100. */
     final int computeCapability;
     final String deviceName;
@@ -101,6 +103,7 @@ final class CudaContext implements AutoCloseable {
         context = primaryContext;
         cuCtxSetCurrent(context);
         cuStreamCreate(stream, 0);
+        rawStream = rawAddress(stream);
         computeCapability = 10 * attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR)
                 + attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
         if (computeCapability < 80) {
@@ -229,7 +232,7 @@ final class CudaContext implements AutoCloseable {
      */
     synchronized void launch(CUfunction f, int gridX, int gridY, int blockX, int sharedBytes, Object... args) {
         if (launchesEarly(f)) {
-            programmatic.launch(rawAddress(f), rawAddress(stream), gridX, gridY, blockX, sharedBytes, args);
+            programmatic.launch(rawAddress(f), rawStream, gridX, gridY, blockX, sharedBytes, args);
             return;
         }
         Pointer[] params = new Pointer[args.length];

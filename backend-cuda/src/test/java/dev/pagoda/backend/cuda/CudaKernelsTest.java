@@ -26,7 +26,7 @@ class CudaKernelsTest {
     @BeforeAll
     static void open() {
         cuda = new CudaContext();
-        cublas = new Cublas(CudaContext.rawAddress(cuda.stream));
+        cublas = new Cublas(cuda.rawStream);
     }
 
     @AfterAll

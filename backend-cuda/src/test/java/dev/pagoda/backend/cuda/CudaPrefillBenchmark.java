@@ -20,7 +20,7 @@ public final class CudaPrefillBenchmark {
 
     public static void main(String[] args) {
         double peak;
-        try (CudaContext cuda = new CudaContext(); Cublas cublas = new Cublas(CudaContext.rawAddress(cuda.stream))) {
+        try (CudaContext cuda = new CudaContext(); Cublas cublas = new Cublas(cuda.rawStream)) {
             peak = gemmPeak(cuda, cublas);
             System.out.printf("device: %s (sm_%d); bf16 GEMM peak (cuBLAS 8192³, median of 20): %.0f TFLOP/s%n%n",
                     cuda.deviceName, cuda.computeCapability, peak / 1e12);

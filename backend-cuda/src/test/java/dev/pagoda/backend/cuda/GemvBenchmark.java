@@ -15,7 +15,7 @@ import jcuda.driver.CUstreamCaptureMode;
  */
 public final class GemvBenchmark {
     public static void main(String[] args) {
-        try (CudaContext cuda = new CudaContext(); Cublas cublas = new Cublas(CudaContext.rawAddress(cuda.stream))) {
+        try (CudaContext cuda = new CudaContext(); Cublas cublas = new Cublas(cuda.rawStream)) {
             long workspaceBytes = 32L << 20;
             cublas.setWorkspace(cuda.allocate(workspaceBytes).address(), workspaceBytes);
             double bandwidth = CopyBandwidth.measure(cuda, 1L << 30, 20);

@@ -16,7 +16,6 @@ import dev.pagoda.engine.model.LoadFormat;
 import dev.pagoda.engine.model.LoadedModel;
 import dev.pagoda.engine.model.ModelLoader;
 import dev.pagoda.engine.testing.Fixtures;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
@@ -50,11 +49,7 @@ class CudaGraphDecodeTest {
             gemvGraphs.setCudaGraphs(true);
             gemvGraphs.setGemv(true); // decode's linear layers through Gemv.cu instead of cuBLAS
             int vocab = model.config().vocabSize();
-            int[] lens = new int[promptLens.length];
-            Arrays.fill(lens, maxLen);
-            List<int[]> tables = ConformanceBatches.scatteredTables(lens, blockSize, numBlocks, 8);
-            List<ConformanceBatches.Seq> seqs = new ArrayList<>();
-            for (int s = 0; s < promptLens.length; s++) seqs.add(new ConformanceBatches.Seq(ConformanceBatches.randomTokens(maxLen, vocab, 100 + s), tables.get(s)));
+            List<ConformanceBatches.Seq> seqs = ConformanceBatches.randomSequences(promptLens.length, maxLen, vocab, 100, blockSize, numBlocks);
 
             // Prefill all five in one (eager) step.
             int[] starts = new int[promptLens.length];

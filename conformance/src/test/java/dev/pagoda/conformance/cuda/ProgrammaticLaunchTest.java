@@ -14,7 +14,6 @@ import dev.pagoda.engine.model.LoadFormat;
 import dev.pagoda.engine.model.LoadedModel;
 import dev.pagoda.engine.model.ModelLoader;
 import dev.pagoda.engine.testing.Fixtures;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
@@ -46,11 +45,7 @@ class ProgrammaticLaunchTest {
             assertFalse(off.setProgrammaticLaunch(false));
             System.out.println("programmatic dependent launch " + (pdl ? "on" : "not available") + ": " + on.describeDevice());
             int vocab = model.config().vocabSize();
-            int[] lens = new int[promptLens.length];
-            Arrays.fill(lens, maxLen);
-            List<int[]> tables = ConformanceBatches.scatteredTables(lens, blockSize, numBlocks, 8);
-            List<ConformanceBatches.Seq> seqs = new ArrayList<>();
-            for (int s = 0; s < promptLens.length; s++) seqs.add(new ConformanceBatches.Seq(ConformanceBatches.randomTokens(maxLen, vocab, 200 + s), tables.get(s)));
+            List<ConformanceBatches.Seq> seqs = ConformanceBatches.randomSequences(promptLens.length, maxLen, vocab, 200, blockSize, numBlocks);
 
             same(on, off, ConformanceBatches.step(blockSize, seqs, new int[promptLens.length], promptLens), "prefill");
             int[] next = promptLens.clone();
