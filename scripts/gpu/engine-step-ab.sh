@@ -9,6 +9,8 @@
 # Writes OUT_DIR/ab.jsonl (one line per run: build, model, tok/s, the engine's step split) and the logs.
 #
 #   bash engine-step-ab.sh OUT_DIR            MODELS="qwen2.5-0.5b llama-3-8b" ROUNDS=2
+# BASELINE_OPTS="-Dpagoda.cuda.X=false": JVM options of the baseline runs; without a baseline jar the
+# baseline is then the same build with those options (a switch off against on).
 # (DEVICE=cpu with a small config in configs/ tries the script itself on a machine without a GPU.)
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -18,14 +20,16 @@ rounds="${ROUNDS:-2}"
 models="${MODELS:-qwen2.5-0.5b llama-3-8b}"
 device="${DEVICE:-cuda}"
 mkdir -p "$out"
-[ -f "$baseline" ] || { echo "engine-step-ab: no baseline jar at $baseline" >&2; exit 2; }
+read -r -a baseline_opts <<< "${BASELINE_OPTS:-}"
+[ -f "$baseline" ] || [ ${#baseline_opts[@]} -gt 0 ] || { echo "engine-step-ab: no baseline jar at $baseline" >&2; exit 2; }
 jre="$(mktemp -d)"
 tar -xJf "$here/runtime.tar.xz" -C "$jre"
 java="$jre/runtime/bin/java"
 current="" base=""
 for jar in "$here"/lib/*.jar; do
   current="$current${current:+:}$jar"
-  case "$jar" in */pagoda-backend-cuda-*) base="$base${base:+:}$baseline" ;; *) base="$base${base:+:}$jar" ;; esac
+  case "$jar" in */pagoda-backend-cuda-*) [ -f "$baseline" ] && jar="$baseline" ;; esac
+  base="$base${base:+:}$jar"
 done
 jvm=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED)
 work="$(mktemp -d)"
@@ -38,9 +42,10 @@ done
 for round in $(seq 1 "$rounds"); do
   for m in $models; do
     for build in current baseline; do
-      cp_="$current"; [ "$build" = baseline ] && cp_="$base"
+      cp_="$current" opts=()
+      [ "$build" = baseline ] && cp_="$base" opts=("${baseline_opts[@]}")
       log="$out/$m-$build-$round.log" json="$out/$m-$build-$round.json"
-      timeout 240 "$java" "${jvm[@]}" -cp "$cp_" dev.pagoda.cli.Main bench latency --model "$work/$m" --load-format dummy \
+      timeout 240 "$java" "${jvm[@]}" "${opts[@]}" -cp "$cp_" dev.pagoda.cli.Main bench latency --model "$work/$m" --load-format dummy \
         --device "$device" --max-num-batched-tokens 8192 --batch-size 1 --input-len 128 --output-len 256 \
         --num-iters-warmup 1 --num-iters 3 --result-json "$json" > "$log" 2>&1
       tps=$(python3 -c "import json,sys; print(round(json.load(open('$json'))['decode_tokens_per_second_per_sequence'],1))" 2>/dev/null || echo failed)

@@ -112,6 +112,22 @@ public final class CudaBackend implements ComputeBackend {
     }
 
     /**
+     * Whether a decode step of one sequence runs every layer in one persistent kernel (the default
+     * where the model fits it: DecodeLayers.cu) or as the fused path's five kernels a layer. Drops captured graphs.
+     */
+    public void setPersistentDecode(boolean enabled) {
+        requireModel();
+        forwardPass.persistentDecode = enabled;
+        decodeGraphs.dropGraphs();
+    }
+
+    /** Whether a decode step of one sequence runs every layer in one persistent kernel now (on, and the model fits it). */
+    public boolean persistentDecodeApplies() {
+        requireModel();
+        return forwardPass.persistentDecode && forwardPass.hasPersistentKernel();
+    }
+
+    /**
      * Whether kernels are launched with programmatic dependent launch (the default on Hopper and
      * newer, {@link ProgrammaticLaunch}) or one after the other as plain {@code cuLaunchKernel} does.
      * Drops captured graphs. Returns whether it is on now (never on an older GPU).

@@ -17,7 +17,8 @@ import dev.pagoda.engine.model.RotaryEmbedding;
  * <p>Two sets of kernels: batches of at most {@link Gemv#MAX_ROWS} tokens (decode) take the fused
  * path, five kernels per layer with the norms, residual adds, SiLU-and-mul and RoPE inside the
  * weight-streaming {@link Gemv} kernels; larger batches (prefill) take cuBLAS GEMMs with separate
- * element-wise kernels. Both compute the same numbers up to the order of fp32 sums.
+ * element-wise kernels. Both compute the same numbers up to the order of fp32 sums. A batch of one
+ * decode token runs the fused path's layers as one persistent kernel ({@link DecodeLayers}).
  */
 final class CudaForwardPass {
     final ModelConfig config;
@@ -31,6 +32,7 @@ final class CudaForwardPass {
     private final PagedAttentionPrefill prefillKernel;
     private final Activation activation;
     private final Gemv gemv;
+    private final DecodeLayers decodeLayers; // null where the model does not fit it (DecodeLayers.supports)
     /**
      * On the unfused path only: linear layers of ≤ 8 rows through {@link Gemv} instead of cuBLAS; off
      * by default ({@code -Dpagoda.cuda.gemv=true}). The fused path always uses Gemv.cu.
@@ -41,6 +43,12 @@ final class CudaForwardPass {
      * {@code -Dpagoda.cuda.fusedDecode=false} keeps them on the unfused path, for comparison).
      */
     boolean fusedDecode = !"false".equals(System.getProperty("pagoda.cuda.fusedDecode"));
+    /**
+     * Batches of one decode token through DecodeLayers.cu, every layer in one persistent kernel (the
+     * default where {@link DecodeLayers#supports}; {@code -Dpagoda.cuda.persistentDecode=false}: the
+     * five-kernel fused path, its oracle).
+     */
+    boolean persistentDecode = !"false".equals(System.getProperty("pagoda.cuda.persistentDecode"));
     /**
      * Batches that are not pure decode through the prefill attention kernel, PagedAttentionPrefill.cu
      * (the default, for head sizes 64 and 128; {@code -Dpagoda.cuda.prefillAttention=false}: one-pass).
@@ -66,6 +74,7 @@ final class CudaForwardPass {
         this.prefillKernel = new PagedAttentionPrefill(cuda);
         this.activation = new Activation(cuda);
         this.gemv = new Gemv(cuda);
+        this.decodeLayers = DecodeLayers.supports(config, weights) ? new DecodeLayers(cuda, config, weights) : null;
         float[] freqs = RotaryEmbedding.inverseFrequencies(config.headDim(), config.ropeTheta(), config.ropeScaling());
         this.invFreq = cuda.allocate((long) freqs.length * Float.BYTES);
         cuda.copyToDevice(invFreq, freqs);
@@ -208,7 +217,9 @@ final class CudaForwardPass {
 
         // 1. Embedding.   hidden: [numTokens, hiddenSize] fp32
         embedding.gather(ws.hidden.address(), weights.embedTokens().address(), b.tokenIds(), numTokens, hidden);
-        for (int layer = 0; layer < config.numHiddenLayers(); layer++) {
+        boolean persistent = usesPersistentKernel(b);
+        if (persistent) decodeLayers.enqueue(b, ws, cache, invFreq.address(), eps, attnScale); // 3–4c of every layer, one kernel
+        for (int layer = 0; layer < config.numHiddenLayers() && !persistent; layer++) {
             CudaWeights.Layer w = weights.layers().get(layer);
             if (w.qNorm() == null) {
                 // 3–3d. normed = RMSNorm(hidden); q, k, v = normed · [Wq; Wk; Wv]ᵀ + bias; RoPE; q → query, K and V into their cache slots
@@ -240,6 +251,16 @@ final class CudaForwardPass {
         rmsNorm.forward(ws.hidden.address(), 0, weights.norm().address(), ws.logitRows.address(), b.logitsIndices(), numLogits, hidden, eps, false);
         // 6. lm_head.   logits: [numLogits, vocabSize] fp32
         gemv.linear(ws.logits.address(), ws.logitRows.address(), weights.lmHead().address(), numLogits, vocab, hidden);
+    }
+
+    /** Whether the model fits {@link DecodeLayers} (whatever {@link #persistentDecode} says). */
+    boolean hasPersistentKernel() {
+        return decodeLayers != null;
+    }
+
+    /** Whether {@link #enqueueFused} runs {@code b}'s layers as one {@link DecodeLayers} kernel: one sequence decoding one token. */
+    boolean usesPersistentKernel(DeviceBatch b) {
+        return persistentDecode && decodeLayers != null && b.numTokens() == 1 && b.numSeqs() == 1 && b.numKvSplits() > 0;
     }
 
     /** Whether a batch of {@code numTokens} tokens takes {@link #enqueueFused}: few rows, and every linear layer fits the kernels. */

@@ -21,6 +21,7 @@
 // ROWS (1 or 8) sizes the per-row registers: batch 1 gets a lean kernel (more blocks per SM).
 #include <cuda_bf16.h>
 #include "Common.cuh"
+#include "RopeStore.cuh"
 
 #define UNROLL 4
 #define WARPS 8         // blockDim.x = 256
@@ -32,17 +33,7 @@
 
 namespace {
 
-// What gemv_norm_rope_bf16's epilogue needs (RotaryKvCache.cu's arguments).
-struct Rope {
-    const float* qkvBias;        // [(numHeads + 2 * numKvHeads) * headSize], or null
-    const float* invFreq;        // [headSize / 2]
-    const int* positions;        // [numRows]
-    const int* slotMapping;      // [numRows] cache slot of each token; < 0: do not store
-    float* query;                // [numRows, numHeads, headSize] written
-    __nv_bfloat16* keyCache;     // [numBlocks, blockSize, numKvHeads, headSize] one layer's
-    __nv_bfloat16* valueCache;   // [numBlocks, blockSize, numKvHeads, headSize]
-    int numHeads, numKvHeads, headSize;
-};
+using pagoda::Rope;
 
 __device__ __forceinline__ float dot8(uint4 w, const float (&x)[8]) {
     const __nv_bfloat162* w2 = reinterpret_cast<const __nv_bfloat162*>(&w);
@@ -101,11 +92,7 @@ __device__ __forceinline__ void gemv(
     // The weight rows of feature n.
     long long row0 = n, row1 = 0;
     if (EPILOGUE == SILU_MUL_BF16) row1 = (long long) n + outFeatures;
-    if (EPILOGUE == ROPE_QKV) { // pair n = (head, i): rows head * headSize + i and + headSize / 2
-        int half = rope.headSize / 2;
-        row0 = (long long) (n / half) * rope.headSize + n % half;
-        row1 = row0 + half;
-    }
+    if (EPILOGUE == ROPE_QKV) pagoda::ropePairRows(rope, n, row0, row1); // pair n = (head, i)
     if (!active) row0 = row1 = 0;
     const uint4* w = reinterpret_cast<const uint4*>(weight + row0 * inFeatures);
     const uint4* u = reinterpret_cast<const uint4*>(weight + row1 * inFeatures);
@@ -257,34 +244,8 @@ __device__ __forceinline__ void gemv(
                 float g = acc[m];
                 float silu = g / (1.0f + expf(-g));
                 static_cast<__nv_bfloat16*>(out)[o] = __float2bfloat16(silu * accTwo[m]);
-            } else { // ROPE_QKV, as RotaryKvCache.cu: + bias, rotate half (q and k), store
-                int half = rope.headSize / 2, head = n / half, i = n % half;
-                float a = acc[m], b = accTwo[m];
-                if (rope.qkvBias != nullptr) {
-                    a += rope.qkvBias[row0];
-                    b += rope.qkvBias[row1];
-                }
-                bool isQuery = head < rope.numHeads, isKey = !isQuery && head < rope.numHeads + rope.numKvHeads;
-                if (isQuery || isKey) {
-                    float angle = rope.invFreq[i] * (float) rope.positions[m];
-                    float cosA = cosf(angle), sinA = sinf(angle);
-                    float ra = a * cosA - b * sinA, rb = b * cosA + a * sinA;
-                    a = ra;
-                    b = rb;
-                }
-                if (isQuery) {
-                    float* q = rope.query + ((long long) m * rope.numHeads + head) * rope.headSize;
-                    q[i] = a;
-                    q[i + half] = b;
-                } else {
-                    int slot = rope.slotMapping[m];
-                    if (slot >= 0) {
-                        int kvHead = isKey ? head - rope.numHeads : head - rope.numHeads - rope.numKvHeads;
-                        __nv_bfloat16* dst = (isKey ? rope.keyCache : rope.valueCache) + ((long long) slot * rope.numKvHeads + kvHead) * rope.headSize;
-                        dst[i] = __float2bfloat16(a);
-                        dst[i + half] = __float2bfloat16(b);
-                    }
-                }
+            } else { // ROPE_QKV: bias, RoPE, store (RopeStore.cuh)
+                pagoda::storeRopePair(rope, m, n, acc[m], accTwo[m]);
             }
         }
     }
@@ -338,7 +299,7 @@ extern "C" __global__ void gemv_norm_rope_bf16_r##R(                            
         __nv_bfloat16* __restrict__ keyCache,       /* [numBlocks, blockSize, numKvHeads, headSize] one layer's */ \
         __nv_bfloat16* __restrict__ valueCache,     /* [numBlocks, blockSize, numKvHeads, headSize] */            \
         int numRows, int numHeads, int numKvHeads, int headSize, int inFeatures, int kSplit, float eps) {         \
-    Rope rope{qkvBias, invFreq, positions, slotMapping, query, keyCache, valueCache, numHeads, numKvHeads, headSize}; \
+    pagoda::Rope rope{qkvBias, invFreq, positions, slotMapping, query, keyCache, valueCache, numHeads, numKvHeads, headSize}; \
     gemv<ROPE_QKV, true, R>(nullptr, nullptr, hidden, normWeight, nullptr, qkv, numRows,                           \
             (numHeads + 2 * numKvHeads) * (headSize / 2), inFeatures, kSplit, eps, rope);                          \
 }

@@ -56,11 +56,13 @@ public final class CudaDecodeBenchmark {
             row(backend, steps, 16, boundMs, "graphs, fused Gemv.cu, one-pass attention", true, true, false);
             row(backend, steps, 16, boundMs, "graphs, fused Gemv.cu, decode attention (default)", true, true, true);
             withoutProgrammaticLaunch(backend, () -> row(backend, steps, 16, boundMs, "same, programmatic dependent launch off", true, true, true));
+            withoutPersistentKernel(backend, () -> row(backend, steps, 16, boundMs, "same, five kernels a layer (persistent kernel off)", true, true, true));
             sampledRow(backend, steps, 16, boundMs, "graphs + sampling on the device (the engine's path)");
             row(backend, steps, 16, boundMs, "eager, fused Gemv.cu, decode attention", false, true, true);
             // A long context: where splitting the attention over the context matters.
             row(backend, 64, 8000, boundMs, "context 8k: graphs, fused, one-pass attention", true, true, false);
             row(backend, 64, 8000, boundMs, "context 8k: graphs, fused, decode attention (split by the rule)", true, true, true);
+            withoutPersistentKernel(backend, () -> row(backend, 64, 8000, boundMs, "context 8k: same, five kernels a layer", true, true, true));
             System.out.println(backend.pathStatistics());
         }
     }
@@ -74,6 +76,7 @@ public final class CudaDecodeBenchmark {
             row(backend, steps, 16, boundMs, "8B graphs, unfused (cuBLAS + element-wise kernels), one-pass attention", true, false, false);
             row(backend, steps, 16, boundMs, "8B graphs, fused Gemv.cu, decode attention (default)", true, true, true);
             withoutProgrammaticLaunch(backend, () -> row(backend, steps, 16, boundMs, "8B same, programmatic dependent launch off", true, true, true));
+            withoutPersistentKernel(backend, () -> row(backend, steps, 16, boundMs, "8B same, five kernels a layer (persistent kernel off)", true, true, true));
             sampledRow(backend, steps, 16, boundMs, "8B graphs + sampling on the device (the engine's path)");
             System.out.println(backend.pathStatistics());
         }
@@ -85,6 +88,15 @@ public final class CudaDecodeBenchmark {
         backend.setProgrammaticLaunch(false);
         rows.run();
         backend.setProgrammaticLaunch(true);
+    }
+
+    /** Runs {@code rows} with the persistent decode kernel (DecodeLayers.cu) off, then back on; nothing where the model does not fit it. */
+    static void withoutPersistentKernel(CudaBackend backend, Runnable rows) {
+        System.out.println("persistent decode kernel: " + (backend.persistentDecodeApplies() ? "on by default" : "not used for this model"));
+        if (!backend.persistentDecodeApplies()) return;
+        backend.setPersistentDecode(false);
+        rows.run();
+        backend.setPersistentDecode(true);
     }
 
     static CudaBackend load(ModelConfig config, Arena arena, String name) {

@@ -1,0 +1,134 @@
+package dev.pagoda.backend.cuda;
+
+import dev.pagoda.engine.model.ModelConfig;
+import jcuda.Pointer;
+import jcuda.driver.CUdevice_attribute;
+import jcuda.driver.CUfunction;
+import jcuda.driver.CUfunction_attribute;
+import jcuda.driver.JCudaDriver;
+
+/**
+ * Launches DecodeLayers.cu: every decoder layer of a one-sequence decode step in one persistent
+ * kernel, with grid barriers between its stages instead of five kernel boundaries a layer. What
+ * {@link CudaForwardPass#enqueue} launches for a batch of one decode token when the model fits it
+ * ({@link #supports}); the five-kernel fused path is its oracle ({@code -Dpagoda.cuda.persistentDecode=false}
+ * switches it off, {@link CudaBackend#setPersistentDecode} too).
+ *
+ * <p>The kernel's blocks wait for each other at every barrier, so all of them must be on the GPU at
+ * once: the grid is the number of multiprocessors times the blocks that fit on one (at most two),
+ * as the driver's occupancy calculator reports for this kernel and its shared memory.
+ */
+final class DecodeLayers {
+    private static final int THREADS = 256; // as in DecodeLayers.cu
+    /** Attention items per split of the standalone decode kernel: more, shorter items fill the grid at short contexts. */
+    static final int SPLITS_PER_KV_SPLIT = 4;
+    private static final int MAX_SPLITS = PagedAttention.MAX_SPLITS * SPLITS_PER_KV_SPLIT;
+    /** Addresses per layer in the layer table, in LayerPointers' order (DecodeLayers.cu). */
+    private static final int POINTERS_PER_LAYER = 9;
+
+    private final CudaContext cuda;
+    private final ModelConfig config;
+    private final CudaWeights weights;
+    private final CUfunction kernel;     // decode_layers_q1 or _q2
+    private final int queryHeadsPerItem; // 1 or 2: the largest divisor of the GQA group size up to 2
+    final int gridSize;                  // blocks, all resident at once
+    private final int sharedBytes;
+    private final DeviceBuffer barrier;  // [2] uint32: arrivals, generation (zero once; the kernel leaves it reusable)
+    private DeviceBuffer layerTable;     // [numLayers, POINTERS_PER_LAYER] device addresses, for tableFor
+    private CudaKvCache tableFor;
+
+    /**
+     * Whether the kernel can run this model: no q/k norm (Qwen3's needs a whole head before RoPE: the
+     * fused path's extra kernel), a power-of-two head size from 16 to 256 (the attention stage), and
+     * every linear layer's input a whole number of 16-byte chunks.
+     */
+    static boolean supports(ModelConfig c, CudaWeights w) {
+        for (CudaWeights.Layer layer : w.layers()) if (layer.qNorm() != null || layer.kNorm() != null) return false;
+        int headSize = c.headDim();
+        return headSize >= 16 && headSize <= 256 && Integer.bitCount(headSize) == 1
+                && c.hiddenSize() % 8 == 0 && c.qSize() % 8 == 0 && c.intermediateSize() % 8 == 0;
+    }
+
+    /** Loads the kernel and sizes its grid; throws when no block of it fits a multiprocessor. Call only where {@link #supports}. */
+    DecodeLayers(CudaContext cuda, ModelConfig config, CudaWeights weights) {
+        this.cuda = cuda;
+        this.config = config;
+        this.weights = weights;
+        int group = config.numAttentionHeads() / config.numKeyValueHeads();
+        this.queryHeadsPerItem = group % 2 == 0 ? 2 : 1;
+        this.kernel = cuda.function(cuda.loadModule("DecodeLayers"), "decode_layers_q" + queryHeadsPerItem);
+        this.sharedBytes = sharedBytes(config, queryHeadsPerItem);
+        if (sharedBytes > 48 * 1024) {
+            int optIn = cuda.attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN);
+            if (sharedBytes > optIn) throw new IllegalStateException("DecodeLayers.cu: " + sharedBytes + " bytes of shared memory > " + optIn);
+            JCudaDriver.cuFuncSetAttribute(kernel, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, sharedBytes);
+        }
+        int[] perSm = new int[1];
+        JCudaDriver.cuOccupancyMaxActiveBlocksPerMultiprocessor(perSm, kernel, THREADS, sharedBytes);
+        if (perSm[0] < 1) throw new IllegalStateException("DecodeLayers.cu: no block fits a multiprocessor");
+        this.gridSize = cuda.attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT) * Math.min(2, perSm[0]);
+        this.barrier = cuda.allocate(16);
+        cuda.zero(barrier);
+    }
+
+    /**
+     * Dynamic shared memory: the larger of the linear stages' input row (bf16) with the split weights
+     * ({@code [numHeads, splits + 1]} fp32) and the attention stage's per-warp partial outputs.
+     */
+    private static int sharedBytes(ModelConfig c, int queryHeadsPerItem) {
+        int maxIn = Math.max(Math.max(c.hiddenSize(), c.intermediateSize()), c.qSize());
+        int linear = maxIn * 2 + c.numAttentionHeads() * (MAX_SPLITS + 1) * Float.BYTES;
+        int attention = 8 * queryHeadsPerItem * c.headDim() * Float.BYTES;
+        return (Math.max(linear, attention) + 15) & ~15;
+    }
+
+    /**
+     * The attention stage's split count for a step whose standalone decode kernel would use
+     * {@code numKvSplits}: {@link #SPLITS_PER_KV_SPLIT} times as many (fixed per CUDA graph, as that
+     * one is).
+     */
+    static int numSplits(int numKvSplits) {
+        return Math.min(MAX_SPLITS, numKvSplits * SPLITS_PER_KV_SPLIT);
+    }
+
+    /**
+     * Queues the kernel: {@code ws.hidden} row 0 (the token's embedding) becomes the last layer's
+     * output; this token's K/V go into its cache slot in every layer. {@code b}: one sequence, one
+     * token, {@code b.numKvSplits() > 0}.
+     *
+     * @param invFreq {@code [headDim / 2]} fp32 RoPE inverse frequencies
+     */
+    void enqueue(DeviceBatch b, CudaWorkspace ws, CudaKvCache cache, long invFreq, float eps, float scale) {
+        if (b.numTokens() != 1 || b.numSeqs() != 1 || b.numKvSplits() < 1) {
+            throw new IllegalArgumentException("DecodeLayers: one sequence decoding one token, got " + b.numTokens() + " tokens, "
+                    + b.numSeqs() + " sequences, " + b.numKvSplits() + " splits");
+        }
+        cuda.launch(kernel, gridSize, 1, THREADS, sharedBytes,
+                layerTable(cache).address(), config.numHiddenLayers(), ws.hidden.address(), ws.query.address(), ws.attnOut.address(),
+                ws.attnPartials.address(), ws.act.address(), invFreq, b.positions(), b.slotMapping(), b.seqLens(), b.blockTables(),
+                barrier.address(), config.hiddenSize(), config.intermediateSize(), config.numAttentionHeads(), config.numKeyValueHeads(),
+                config.headDim(), cache.blockSize, b.maxNumBlocksPerSeq(), numSplits(b.numKvSplits()), eps, scale);
+    }
+
+    /**
+     * The layer table for {@code cache}, uploaded on first use (a synchronous copy: outside any graph
+     * capture, which DecodeGraphs guarantees by running each batch shape eagerly before capturing it).
+     */
+    private DeviceBuffer layerTable(CudaKvCache cache) {
+        if (cache == tableFor) return layerTable;
+        int numLayers = config.numHiddenLayers();
+        long[] table = new long[numLayers * POINTERS_PER_LAYER];
+        for (int l = 0; l < numLayers; l++) {
+            CudaWeights.Layer w = weights.layers().get(l);
+            long[] row = {w.qkv().address(), w.qkvBias() == null ? 0 : w.qkvBias().address(), w.inputLayernorm().address(),
+                    w.oProj().address(), w.postAttentionLayernorm().address(), w.gateUp().address(), w.downProj().address(),
+                    cache.keyCache[l].address(), cache.valueCache[l].address()};
+            System.arraycopy(row, 0, table, l * POINTERS_PER_LAYER, POINTERS_PER_LAYER);
+        }
+        if (layerTable == null) layerTable = cuda.allocate((long) table.length * Long.BYTES);
+        cuda.synchronize(); // a queued launch may still read the table being replaced
+        cuda.copyToDevice(layerTable, 0, Pointer.to(table), (long) table.length * Long.BYTES);
+        tableFor = cache;
+        return layerTable;
+    }
+}
