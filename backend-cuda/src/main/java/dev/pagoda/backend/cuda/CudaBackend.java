@@ -128,6 +128,15 @@ public final class CudaBackend implements ComputeBackend {
     }
 
     /**
+     * With {@code -Dpagoda.cuda.persistentDecode.profile=true}, where the persistent kernel's last launch
+     * spent its time, per stage (DecodeLayers.stageProfile); empty otherwise.
+     */
+    public String persistentDecodeProfile() {
+        requireModel();
+        return forwardPass.persistentStageProfile();
+    }
+
+    /**
      * Whether kernels are launched with programmatic dependent launch (the default on Hopper and
      * newer, {@link ProgrammaticLaunch}) or one after the other as plain {@code cuLaunchKernel} does.
      * Drops captured graphs. Returns whether it is on now (never on an older GPU).

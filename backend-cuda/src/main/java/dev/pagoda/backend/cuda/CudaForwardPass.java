@@ -258,6 +258,11 @@ final class CudaForwardPass {
         return decodeLayers != null;
     }
 
+    /** {@link DecodeLayers#stageProfile}, or empty without the kernel. */
+    String persistentStageProfile() {
+        return decodeLayers == null ? "" : decodeLayers.stageProfile();
+    }
+
     /** Whether {@link #enqueueFused} runs {@code b}'s layers as one {@link DecodeLayers} kernel: one sequence decoding one token. */
     boolean usesPersistentKernel(DeviceBatch b) {
         return persistentDecode && decodeLayers != null && b.numTokens() == 1 && b.numSeqs() == 1 && b.numKvSplits() > 0;

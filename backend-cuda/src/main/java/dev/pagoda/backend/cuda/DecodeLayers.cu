@@ -37,6 +37,7 @@
 #define THREADS 256
 #define WARPS 8
 #define UNROLL 8        // 16-byte weight loads in flight per lane (per row)
+#define MAX_ATTENTION_SPLITS 64 // DecodeLayers.MAX_SPLITS
 
 #define LINEAR_ROPE 0   // pair n of the q | k | v rows: bias, RoPE, into query or the KV cache
 #define LINEAR_ADD 1    // hidden[n] += v (the residual stream)
@@ -118,34 +119,6 @@ __device__ __forceinline__ void loadBf16(__nv_bfloat16* xs, const __nv_bfloat16*
     __syncthreads();
 }
 
-// xs = the attention output from its splits, as paged_attention_reduce combines them:
-// out = Σ_z w_z · tmpOut_z / Σ_z w_z, w_z = expSums_z · e^(maxLogits_z − max). weights: [numHeads, numSplits + 1] shared floats.
-__device__ __forceinline__ void loadCombinedSplits(__nv_bfloat16* xs, float* weights, const float* tmpOut, const float* maxLogits,
-                                                   const float* expSums, int numHeads, int headSize, int numSplits) {
-    for (int head = threadIdx.x; head < numHeads; head += THREADS) {
-        float globalMax = -INFINITY;
-        for (int z = 0; z < numSplits; z++) globalMax = fmaxf(globalMax, __ldcg(maxLogits + head * numSplits + z));
-        float weightSum = 0.0f;
-        for (int z = 0; z < numSplits; z++) {
-            float w = pagoda::splitWeight(__ldcg(expSums + head * numSplits + z), __ldcg(maxLogits + head * numSplits + z), globalMax);
-            weights[head * (numSplits + 1) + z] = w;
-            weightSum += w;
-        }
-        weights[head * (numSplits + 1) + numSplits] = weightSum;
-    }
-    __syncthreads();
-    for (int i = threadIdx.x; i < numHeads * headSize; i += THREADS) {
-        int head = i / headSize, d = i % headSize;
-        const float* w = weights + head * (numSplits + 1);
-        float o = 0.0f;
-        for (int z = 0; z < numSplits; z++) {
-            if (w[z] != 0.0f) o += w[z] * __ldcg(tmpOut + ((long long) head * numSplits + z) * headSize + d);
-        }
-        xs[i] = __float2bfloat16(o / w[numSplits]);
-    }
-    __syncthreads();
-}
-
 __device__ __forceinline__ float dot8(uint4 w, uint4 x) {
     const __nv_bfloat162* w2 = reinterpret_cast<const __nv_bfloat162*>(&w);
     const __nv_bfloat162* x2 = reinterpret_cast<const __nv_bfloat162*>(&x);
@@ -158,11 +131,67 @@ __device__ __forceinline__ float dot8(uint4 w, uint4 x) {
     return s;
 }
 
-// One linear stage: every unit of xs · weightᵀ over the whole grid, then the epilogue.
+// How a linear stage hands out its units: kSplit warps per unit (a power of two up to 8, so that every
+// warp of the grid has work), WARPS / kSplit units per block item, items strided over the grid.
+struct Split {
+    int kSplit, unitsPerBlock, numItems;
+    __device__ __forceinline__ Split(int units) {
+        int totalWarps = gridDim.x * WARPS;
+        kSplit = 1;
+        while (kSplit < WARPS && (long long) units * kSplit * 2 <= totalWarps) kSplit *= 2;
+        unitsPerBlock = WARPS / kSplit;
+        numItems = (units + unitsPerBlock - 1) / unitsPerBlock;
+    }
+};
+
+// The weight rows of this warp's unit in block item `item`; false when the item has no unit for it.
+template <int EPILOGUE>
+__device__ __forceinline__ bool unitRows(const Split& split, int item, int units, const pagoda::Rope& rope, int& n,
+                                         long long& row0, long long& row1) {
+    int warp = threadIdx.x >> 5;
+    n = item * split.unitsPerBlock + warp / split.kSplit;
+    bool active = n < units;
+    row0 = active ? n : 0;
+    row1 = 0;
+    if (EPILOGUE == LINEAR_SILU) row1 = row0 + units;
+    if (EPILOGUE == LINEAR_ROPE && active) pagoda::ropePairRows(rope, n, row0, row1);
+    return active;
+}
+
+// One round of a warp's weight loads (UNROLL per lane and row), from chunk c0 on; zeros past the row.
+template <bool TWO>
+__device__ __forceinline__ void loadRound(uint4 (&wv)[UNROLL], uint4 (&uv)[UNROLL], const uint4* w, const uint4* u, bool active,
+                                          int c0, int stride, int chunks) {
+    #pragma unroll
+    for (int i = 0; i < UNROLL; i++) {
+        int c = c0 + i * stride;
+        bool ok = active && c < chunks;
+        wv[i] = ok ? __ldg(w + c) : make_uint4(0, 0, 0, 0);
+        if (TWO) uv[i] = ok ? __ldg(u + c) : make_uint4(0, 0, 0, 0);
+    }
+}
+
+// The first round of loads of a linear stage's first block item: weights depend on nothing, so the
+// caller issues them before the grid barrier that precedes the stage, and they arrive while it waits.
+template <int EPILOGUE>
+__device__ __forceinline__ void firstLoads(uint4 (&wv)[UNROLL], uint4 (&uv)[UNROLL], const __nv_bfloat16* weight, int units,
+                                           int inFeatures, const pagoda::Rope& rope) {
+    Split split(units);
+    int n;
+    long long row0, row1;
+    bool active = blockIdx.x < split.numItems && unitRows<EPILOGUE>(split, blockIdx.x, units, rope, n, row0, row1);
+    int lane = threadIdx.x & 31, slice = (threadIdx.x >> 5) % split.kSplit;
+    loadRound<EPILOGUE != LINEAR_ADD>(wv, uv, reinterpret_cast<const uint4*>(weight + row0 * inFeatures),
+            reinterpret_cast<const uint4*>(weight + row1 * inFeatures), active, slice * 32 + lane, 32 * split.kSplit, inFeatures / 8);
+}
+
+// One linear stage: every unit of xs · weightᵀ over the whole grid, then the epilogue. wv, uv: the
+// first round of the first item, from firstLoads.
 //   LINEAR_ROPE: units = (numHeads + 2 * numKvHeads) * headSize / 2 rotary pairs; LINEAR_ADD: units =
 //   out features, into hidden; LINEAR_SILU: units = intermediateSize gate/up pairs, into act.
 template <int EPILOGUE>
 __device__ __forceinline__ void linearStage(
+        uint4 (&wv)[UNROLL], uint4 (&uv)[UNROLL],
         const __nv_bfloat16* xs,            // [inFeatures] shared memory
         const __nv_bfloat16* weight,        // [units (×2 for SILU), inFeatures]; ROPE: [qkvWidth, inFeatures]
         int units, int inFeatures,
@@ -172,32 +201,22 @@ __device__ __forceinline__ void linearStage(
     constexpr bool TWO = EPILOGUE != LINEAR_ADD;
     __shared__ float partial[2][WARPS];
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    int totalWarps = gridDim.x * WARPS;
-    int kSplit = 1;
-    while (kSplit < WARPS && (long long) units * kSplit * 2 <= totalWarps) kSplit *= 2;
-    int unitsPerBlock = WARPS / kSplit, slice = warp % kSplit;
-    int numItems = (units + unitsPerBlock - 1) / unitsPerBlock;
+    Split split(units);
+    int kSplit = split.kSplit, slice = warp % kSplit;
     int chunks = inFeatures / 8, stride = 32 * kSplit;
     const uint4* x4 = reinterpret_cast<const uint4*>(xs);
+    bool preloaded = true;
 
-    for (int item = blockIdx.x; item < numItems; item += gridDim.x) {
-        int n = item * unitsPerBlock + warp / kSplit;
-        bool active = n < units;
-        long long row0 = active ? n : 0, row1 = 0;
-        if (EPILOGUE == LINEAR_SILU) row1 = row0 + units;
-        if (EPILOGUE == LINEAR_ROPE && active) pagoda::ropePairRows(rope, n, row0, row1);
+    for (int item = blockIdx.x; item < split.numItems; item += gridDim.x) {
+        int n;
+        long long row0, row1;
+        bool active = unitRows<EPILOGUE>(split, item, units, rope, n, row0, row1);
         const uint4* w = reinterpret_cast<const uint4*>(weight + row0 * inFeatures);
         const uint4* u = reinterpret_cast<const uint4*>(weight + row1 * inFeatures);
         float a = 0.0f, b = 0.0f;
         for (int c0 = slice * 32 + lane; c0 < chunks; c0 += UNROLL * stride) {
-            uint4 wv[UNROLL], uv[UNROLL];
-            #pragma unroll
-            for (int i = 0; i < UNROLL; i++) { // every load of the round in flight before any is used
-                int c = c0 + i * stride;
-                bool ok = active && c < chunks;
-                wv[i] = ok ? __ldg(w + c) : make_uint4(0, 0, 0, 0);
-                if (TWO) uv[i] = ok ? __ldg(u + c) : make_uint4(0, 0, 0, 0);
-            }
+            if (!preloaded) loadRound<TWO>(wv, uv, w, u, active, c0, stride, chunks); // every load in flight before any is used
+            preloaded = false;
             #pragma unroll
             for (int i = 0; i < UNROLL; i++) {
                 int c = c0 + i * stride;
@@ -208,6 +227,7 @@ __device__ __forceinline__ void linearStage(
                 }
             }
         }
+        preloaded = false;
         a = pagoda::warpSum(a);
         if (TWO) b = pagoda::warpSum(b);
         if (kSplit > 1) { // the kSplit warps of a unit are neighbours in the block
@@ -237,64 +257,145 @@ __device__ __forceinline__ void linearStage(
     }
 }
 
+// After one split of a query-head group: the block that finishes the group's last split combines the
+// splits into attnOut, as paged_attention_reduce does (out = Σ_z w_z · tmpOut_z / Σ_z w_z, w_z =
+// expSums_z · e^(maxLogits_z − max)). splitsDone[group] counts finished splits; the last resets it.
+template <int QPB>
+__device__ __forceinline__ void combineIfLastSplit(unsigned* splitsDone, int group, int head0, __nv_bfloat16* attnOut,
+                                                   const float* tmpOut, const float* maxLogits, const float* expSums,
+                                                   int headSize, int numSplits) {
+    __shared__ bool last;
+    __shared__ float weights[QPB][MAX_ATTENTION_SPLITS + 1]; // [head][split], then their sum
+    __syncthreads(); // every thread's partial outputs are written
+    if (threadIdx.x == 0) {
+        __threadfence(); // release them before counting this split as done
+        last = atomicAdd(splitsDone + group, 1u) == (unsigned) numSplits - 1;
+        if (last) atomicExch(splitsDone + group, 0u);
+        __threadfence(); // acquire the other splits' outputs
+    }
+    __syncthreads();
+    if (!last) return;
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    if (warp < QPB) { // warp i: head head0 + i, lane z: splits z, z + 32
+        long long row = (long long) (head0 + warp) * numSplits;
+        float globalMax = -INFINITY;
+        for (int z = lane; z < numSplits; z += 32) globalMax = fmaxf(globalMax, __ldcg(maxLogits + row + z));
+        globalMax = pagoda::warpMax(globalMax);
+        float sum = 0.0f;
+        for (int z = lane; z < numSplits; z += 32) {
+            float w = pagoda::splitWeight(__ldcg(expSums + row + z), __ldcg(maxLogits + row + z), globalMax);
+            weights[warp][z] = w;
+            sum += w;
+        }
+        sum = pagoda::warpSum(sum);
+        if (lane == 0) weights[warp][numSplits] = sum;
+    }
+    __syncthreads();
+    for (int i = threadIdx.x; i < QPB * headSize; i += THREADS) {
+        int q = i / headSize, d = i % headSize;
+        long long row = (long long) (head0 + q) * numSplits;
+        float o = 0.0f;
+        for (int z = 0; z < numSplits; z++) {
+            if (weights[q][z] != 0.0f) o += weights[q][z] * __ldcg(tmpOut + (row + z) * headSize + d);
+        }
+        attnOut[(long long) (head0 + q) * headSize + d] = __float2bfloat16(o / weights[q][numSplits]);
+    }
+}
+
+// Block 0 notes the time (ns) at each stage boundary when profiling (DecodeLayers.java reads it).
+__device__ __forceinline__ void note(unsigned long long* profile, int at) {
+    if (profile == nullptr || blockIdx.x != 0 || threadIdx.x != 0) return;
+    unsigned long long t;
+    asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
+    profile[at] = t;
+}
+
 template <int QPB>
 __device__ __forceinline__ void decodeLayers(
         const LayerPointers* __restrict__ layers, int numLayers, float* hidden, float* query, __nv_bfloat16* attnOut,
         float* partials, __nv_bfloat16* act, const float* __restrict__ invFreq, const int* __restrict__ positions,
-        const int* __restrict__ slotMapping, const int* __restrict__ seqLens, const int* __restrict__ blockTables, unsigned* barrier,
+        const int* __restrict__ slotMapping, const int* __restrict__ seqLens, const int* __restrict__ blockTables, unsigned* counters,
+        unsigned long long* profile, long long prefetchLimit,
         int hiddenSize, int intermediateSize, int numHeads, int numKvHeads, int headSize, int blockSize, int maxNumBlocksPerSeq,
         int numSplits, float eps, float scale) {
-    extern __shared__ uint4 dynamicShared[]; // xs, then the split weights; in the attention stage decodeAttention's partial sums
+    extern __shared__ uint4 dynamicShared[]; // xs; in the attention stage decodeAttention's partial sums
     __nv_bfloat16* xs = reinterpret_cast<__nv_bfloat16*>(dynamicShared);
-    int qSize = numHeads * headSize, maxIn = max(max(hiddenSize, intermediateSize), qSize);
-    float* splitWeights = reinterpret_cast<float*>(xs + maxIn);
+    unsigned* barrier = counters;            // [2] gridBarrier's
+    unsigned* splitsDone = counters + 32;    // [numHeads / QPB] combineIfLastSplit's, a cache line further
+    int qSize = numHeads * headSize;
     float* tmpOut = partials;                                       // [numHeads, numSplits, headSize]
     float* maxLogits = tmpOut + (long long) numHeads * numSplits * headSize; // [numHeads, numSplits]
     float* expSums = maxLogits + numHeads * numSplits;              // [numHeads, numSplits]
     int pairs = (numHeads + 2 * numKvHeads) * headSize / 2;
     long long qkvBytes = 2LL * pairs * hiddenSize * 2, oBytes = (long long) hiddenSize * qSize * 2;
     long long gateUpBytes = 4LL * intermediateSize * hiddenSize, downBytes = 2LL * hiddenSize * intermediateSize;
-    int attentionItems = numKvHeads * (numHeads / numKvHeads / QPB) * numSplits;
+    int queryGroupsPerKv = numHeads / numKvHeads / QPB;
+    int attentionItems = numKvHeads * queryGroupsPerKv * numSplits;
+    // Prefetch a matrix into L2 only where it fits with room to spare (a 8B model's do not: they would evict each other).
+    auto prefetch = [&](const __nv_bfloat16* weight, long long bytes) {
+        if (bytes <= prefetchLimit) prefetchToL2(weight, bytes);
+    };
+    uint4 wv[UNROLL], uv[UNROLL]; // the next linear stage's first loads (firstLoads)
+    pagoda::Rope rope{layers[0].qkvBias, invFreq, positions, slotMapping, query, layers[0].keyCache, layers[0].valueCache,
+                      numHeads, numKvHeads, headSize};
 
     // The first layer's weights need nothing from the kernel before this one.
-    prefetchToL2(layers[0].qkv, qkvBytes);
-    prefetchToL2(layers[0].oProj, oBytes);
+    prefetch(layers[0].qkv, qkvBytes);
+    prefetch(layers[0].oProj, oBytes);
+    firstLoads<LINEAR_ROPE>(wv, uv, layers[0].qkv, pairs, hiddenSize, rope);
     pagoda::allowNextKernel();
     pagoda::waitForPriorKernels(); // Common.cuh: the embedding in hidden
+    note(profile, 0);
 
     for (int layer = 0; layer < numLayers; layer++) {
         const LayerPointers& w = layers[layer];
         bool last = layer + 1 == numLayers;
+        rope.qkvBias = w.qkvBias;
+        rope.keyCache = w.keyCache;
+        rope.valueCache = w.valueCache;
         // 1. qkv: normed = RMSNorm(hidden); q, k, v = normed · Wqkvᵀ + bias; RoPE; q → query, K/V → cache.
-        prefetchToL2(w.gateUp, gateUpBytes);
+        prefetch(w.gateUp, gateUpBytes);
         loadNormalized(xs, hidden, w.inputLayernorm, hiddenSize, eps);
-        pagoda::Rope rope{w.qkvBias, invFreq, positions, slotMapping, query, w.keyCache, w.valueCache, numHeads, numKvHeads, headSize};
-        linearStage<LINEAR_ROPE>(xs, w.qkv, pairs, hiddenSize, nullptr, nullptr, rope);
+        linearStage<LINEAR_ROPE>(wv, uv, xs, w.qkv, pairs, hiddenSize, nullptr, nullptr, rope);
         gridBarrier(barrier);
-        // 2. attention over the paged KV cache.   attnOut: [numHeads, headSize] (or the splits' partials)
+        note(profile, 1 + 5 * layer);
+        // 2. attention over the paged KV cache.   attnOut: [numHeads, headSize]
         for (int item = blockIdx.x; item < attentionItems; item += gridDim.x) {
             pagoda::decodeAttention<QPB, 4, true>(item, 0, attnOut, tmpOut, maxLogits, expSums, query, w.keyCache, w.valueCache,
                     seqLens, blockTables, maxNumBlocksPerSeq, numHeads, numKvHeads, headSize, blockSize, numSplits, scale);
+            if (numSplits > 1) {
+                int group = item / numSplits, head0 = (group / queryGroupsPerKv) * (numHeads / numKvHeads) + (group % queryGroupsPerKv) * QPB;
+                combineIfLastSplit<QPB>(splitsDone, group, head0, attnOut, tmpOut, maxLogits, expSums, headSize, numSplits);
+            }
             __syncthreads(); // its shared memory is reused by the next item
         }
+        firstLoads<LINEAR_ADD>(wv, uv, w.oProj, hiddenSize, qSize, rope);
         gridBarrier(barrier);
+        note(profile, 2 + 5 * layer);
         // 3. hidden += attnOut · Woᵀ
-        prefetchToL2(w.downProj, downBytes);
-        if (numSplits == 1) loadBf16(xs, attnOut, qSize);
-        else loadCombinedSplits(xs, splitWeights, tmpOut, maxLogits, expSums, numHeads, headSize, numSplits);
-        linearStage<LINEAR_ADD>(xs, w.oProj, hiddenSize, qSize, hidden, nullptr, rope);
+        prefetch(w.downProj, downBytes);
+        loadBf16(xs, attnOut, qSize);
+        linearStage<LINEAR_ADD>(wv, uv, xs, w.oProj, hiddenSize, qSize, hidden, nullptr, rope);
+        firstLoads<LINEAR_SILU>(wv, uv, w.gateUp, intermediateSize, hiddenSize, rope);
         gridBarrier(barrier);
+        note(profile, 3 + 5 * layer);
         // 4. normed = RMSNorm(hidden); act = silu(normed · Wgᵀ) * (normed · Wuᵀ)
-        if (!last) prefetchToL2(layers[layer + 1].qkv, qkvBytes);
+        if (!last) prefetch(layers[layer + 1].qkv, qkvBytes);
         loadNormalized(xs, hidden, w.postAttentionLayernorm, hiddenSize, eps);
-        linearStage<LINEAR_SILU>(xs, w.gateUp, intermediateSize, hiddenSize, nullptr, act, rope);
+        linearStage<LINEAR_SILU>(wv, uv, xs, w.gateUp, intermediateSize, hiddenSize, nullptr, act, rope);
+        firstLoads<LINEAR_ADD>(wv, uv, w.downProj, hiddenSize, intermediateSize, rope);
         gridBarrier(barrier);
+        note(profile, 4 + 5 * layer);
         // 5. hidden += act · Wdᵀ
-        if (!last) prefetchToL2(layers[layer + 1].oProj, oBytes);
+        if (!last) prefetch(layers[layer + 1].oProj, oBytes);
         loadBf16(xs, act, intermediateSize);
-        linearStage<LINEAR_ADD>(xs, w.downProj, hiddenSize, intermediateSize, hidden, nullptr, rope);
-        if (!last) gridBarrier(barrier); // after the last layer the kernel's end is the barrier
+        linearStage<LINEAR_ADD>(wv, uv, xs, w.downProj, hiddenSize, intermediateSize, hidden, nullptr, rope);
+        if (last) break; // after the last layer the kernel's end is the barrier
+        firstLoads<LINEAR_ROPE>(wv, uv, layers[layer + 1].qkv, pairs, hiddenSize, rope);
+        gridBarrier(barrier);
+        note(profile, 5 + 5 * layer);
     }
+    note(profile, 5 * numLayers);
 }
 
 } // namespace
@@ -302,7 +403,7 @@ __device__ __forceinline__ void decodeLayers(
 // decode_layers_q<QPB>: QPB query heads per attention item, the largest divisor of the GQA group size up
 // to 2 (DecodeLayers.java; at 3 or 4 the registers of two blocks per multiprocessor spill).
 // grid: (numBlocks) with every block resident at once (DecodeLayers.java), block: 256 threads,
-// dynamic shared memory: max(maxIn * 2 + numHeads * (numSplits + 1) * 4, 8 * QPB * headSize * 4) bytes,
+// dynamic shared memory: max(maxIn * 2, 8 * QPB * headSize * 4) bytes,
 // maxIn = max(hiddenSize, intermediateSize, numHeads * headSize). One sequence, one new token.
 #define DECODE_LAYERS_KERNEL(QPB_VALUE)                                                                            \
 extern "C" __global__ void __launch_bounds__(THREADS, 2) decode_layers_q##QPB_VALUE(                               \
@@ -310,7 +411,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, 2) decode_layers_q##QPB_VA
         int numLayers,                                                                                             \
         float* hidden,                            /* [hiddenSize] the residual stream: embedding in, last layer out */ \
         float* query,                             /* [numHeads, headSize] */                                       \
-        __nv_bfloat16* attnOut,                   /* [numHeads, headSize] (numSplits == 1) */                      \
+        __nv_bfloat16* attnOut,                   /* [numHeads, headSize] */                                       \
         float* partials,                          /* [numHeads, numSplits, headSize + 2] (numSplits > 1) */        \
         __nv_bfloat16* act,                       /* [intermediateSize] */                                         \
         const float* __restrict__ invFreq,        /* [headSize / 2] */                                             \
@@ -318,12 +419,14 @@ extern "C" __global__ void __launch_bounds__(THREADS, 2) decode_layers_q##QPB_VA
         const int* __restrict__ slotMapping,      /* [1] the new token's cache slot; < 0: do not store */          \
         const int* __restrict__ seqLens,          /* [1] tokens in the cache, this one included */                 \
         const int* __restrict__ blockTables,      /* [1, maxNumBlocksPerSeq] */                                    \
-        unsigned* barrier,                        /* [2] arrivals, generation (gridBarrier); zeroed once */        \
+        unsigned* counters,                       /* [32 + numHeads] barrier, splits done; zeroed once */          \
+        unsigned long long* profile,              /* [5 * numLayers + 1] stage boundaries (ns), or null */         \
+        long long prefetchLimit,                  /* largest matrix prefetched into L2, bytes (0: none) */         \
         int hiddenSize, int intermediateSize, int numHeads, int numKvHeads, int headSize, int blockSize,          \
         int maxNumBlocksPerSeq, int numSplits, float eps, float scale) {                                           \
     decodeLayers<QPB_VALUE>(layers, numLayers, hidden, query, attnOut, partials, act, invFreq, positions, slotMapping, \
-            seqLens, blockTables, barrier, hiddenSize, intermediateSize, numHeads, numKvHeads, headSize, blockSize,  \
-            maxNumBlocksPerSeq, numSplits, eps, scale);                                                            \
+            seqLens, blockTables, counters, profile, prefetchLimit, hiddenSize, intermediateSize, numHeads, numKvHeads, \
+            headSize, blockSize, maxNumBlocksPerSeq, numSplits, eps, scale);                                        \
 }
 DECODE_LAYERS_KERNEL(1)
 DECODE_LAYERS_KERNEL(2)

@@ -22,7 +22,7 @@ final class DecodeLayers {
     private static final int THREADS = 256; // as in DecodeLayers.cu
     /** Attention items per split of the standalone decode kernel: more, shorter items fill the grid at short contexts. */
     static final int SPLITS_PER_KV_SPLIT = 4;
-    private static final int MAX_SPLITS = PagedAttention.MAX_SPLITS * SPLITS_PER_KV_SPLIT;
+    private static final int MAX_SPLITS = PagedAttention.MAX_SPLITS * SPLITS_PER_KV_SPLIT; // MAX_ATTENTION_SPLITS in DecodeLayers.cu
     /** Addresses per layer in the layer table, in LayerPointers' order (DecodeLayers.cu). */
     private static final int POINTERS_PER_LAYER = 9;
 
@@ -33,7 +33,11 @@ final class DecodeLayers {
     private final int queryHeadsPerItem; // 1 or 2: the largest divisor of the GQA group size up to 2
     final int gridSize;                  // blocks, all resident at once
     private final int sharedBytes;
-    private final DeviceBuffer barrier;  // [2] uint32: arrivals, generation (zero once; the kernel leaves it reusable)
+    private final DeviceBuffer counters; // [32 + numHeads] uint32: the grid barrier's arrivals and generation, then
+                                         // each query-head group's finished splits (zero once; the kernel leaves them zero)
+    /** The largest weight matrix the kernel prefetches into L2: half the L2 (0: none; {@code -Dpagoda.cuda.persistentDecode.prefetchBytes}). */
+    final long prefetchLimit;
+    private final DeviceBuffer profile;  // [5 * numLayers + 1] ns at each stage boundary, with -Dpagoda.cuda.persistentDecode.profile=true
     private DeviceBuffer layerTable;     // [numLayers, POINTERS_PER_LAYER] device addresses, for tableFor
     private CudaKvCache tableFor;
 
@@ -66,18 +70,42 @@ final class DecodeLayers {
         int[] perSm = new int[1];
         JCudaDriver.cuOccupancyMaxActiveBlocksPerMultiprocessor(perSm, kernel, THREADS, sharedBytes);
         if (perSm[0] < 1) throw new IllegalStateException("DecodeLayers.cu: no block fits a multiprocessor");
-        this.gridSize = cuda.attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT) * Math.min(2, perSm[0]);
-        this.barrier = cuda.allocate(16);
-        cuda.zero(barrier);
+        int blocksPerSm = Math.min(Integer.getInteger("pagoda.cuda.persistentDecode.blocksPerSm", 2), perSm[0]);
+        this.gridSize = cuda.attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT) * Math.max(1, blocksPerSm);
+        this.counters = cuda.allocate(4L * (32 + config.numAttentionHeads()));
+        cuda.zero(counters);
+        long l2 = cuda.attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE);
+        this.prefetchLimit = Long.getLong("pagoda.cuda.persistentDecode.prefetchBytes", l2 / 2);
+        this.profile = Boolean.getBoolean("pagoda.cuda.persistentDecode.profile")
+                ? cuda.allocate(8L * (5 * config.numHiddenLayers() + 1)) : null;
     }
 
     /**
-     * Dynamic shared memory: the larger of the linear stages' input row (bf16) with the split weights
-     * ({@code [numHeads, splits + 1]} fp32) and the attention stage's per-warp partial outputs.
+     * With {@code -Dpagoda.cuda.persistentDecode.profile=true}: where the last launch's time went, per
+     * stage averaged over the layers, from block 0's clock at each grid barrier (a stage's figure
+     * includes the wait for the slowest block at its end). Empty otherwise.
      */
+    String stageProfile() {
+        if (profile == null) return "";
+        int numLayers = config.numHiddenLayers();
+        long[] t = new long[5 * numLayers + 1];
+        cuda.synchronize();
+        JCudaDriver.cuMemcpyDtoH(Pointer.to(t), profile.pointer(), 8L * t.length);
+        String[] names = {"qkv", "attention", "o_proj", "gate_up", "down"};
+        double[] sum = new double[5];
+        for (int l = 0; l < numLayers; l++) {
+            for (int s = 0; s < 5; s++) sum[s] += t[5 * l + s + 1] - t[5 * l + s];
+        }
+        StringBuilder out = new StringBuilder(String.format("persistent kernel, %d blocks, prefetch ≤ %d MB: %.1f µs in all; per layer:",
+                gridSize, prefetchLimit >> 20, (t[5 * numLayers] - t[0]) / 1e3));
+        for (int s = 0; s < 5; s++) out.append(String.format(" %s %.2f", names[s], sum[s] / numLayers / 1e3));
+        return out.append(" µs").toString();
+    }
+
+    /** Dynamic shared memory: the larger of the linear stages' input row (bf16) and the attention stage's per-warp partial outputs. */
     private static int sharedBytes(ModelConfig c, int queryHeadsPerItem) {
         int maxIn = Math.max(Math.max(c.hiddenSize(), c.intermediateSize()), c.qSize());
-        int linear = maxIn * 2 + c.numAttentionHeads() * (MAX_SPLITS + 1) * Float.BYTES;
+        int linear = maxIn * 2;
         int attention = 8 * queryHeadsPerItem * c.headDim() * Float.BYTES;
         return (Math.max(linear, attention) + 15) & ~15;
     }
@@ -106,7 +134,7 @@ final class DecodeLayers {
         cuda.launch(kernel, gridSize, 1, THREADS, sharedBytes,
                 layerTable(cache).address(), config.numHiddenLayers(), ws.hidden.address(), ws.query.address(), ws.attnOut.address(),
                 ws.attnPartials.address(), ws.act.address(), invFreq, b.positions(), b.slotMapping(), b.seqLens(), b.blockTables(),
-                barrier.address(), config.hiddenSize(), config.intermediateSize(), config.numAttentionHeads(), config.numKeyValueHeads(),
+                counters.address(), profile == null ? 0L : profile.address(), prefetchLimit, config.hiddenSize(), config.intermediateSize(), config.numAttentionHeads(), config.numKeyValueHeads(),
                 config.headDim(), cache.blockSize, b.maxNumBlocksPerSeq(), numSplits(b.numKvSplits()), eps, scale);
     }
 

@@ -41,6 +41,7 @@ public final class CudaDecodeBenchmark {
             }
             return;
         }
+        if (sections.contains("persistent")) persistent(steps);
         if (sections.contains("qwen")) qwen(steps);
         if (sections.contains("llama8b")) llama8b(Math.min(steps, 64));
     }
@@ -64,6 +65,19 @@ public final class CudaDecodeBenchmark {
             row(backend, 64, 8000, boundMs, "context 8k: graphs, fused, decode attention (split by the rule)", true, true, true);
             withoutPersistentKernel(backend, () -> row(backend, 64, 8000, boundMs, "context 8k: same, five kernels a layer", true, true, true));
             System.out.println(backend.pathStatistics());
+        }
+    }
+
+    /** Only the persistent decode kernel against the five-kernel path, 0.5B shape, short and 8k contexts (for trying its settings). */
+    static void persistent(int steps) {
+        try (Arena arena = Arena.ofShared(); CudaBackend backend = load(QWEN_05B, arena, "Qwen2.5-0.5B")) {
+            double boundMs = bound(backend, bandwidth(backend));
+            System.out.println("| path | wall ms/token (tok/s) | GPU ms per graph replay (tok/s) | % of HBM bound (GPU) |");
+            System.out.println("| --- | --- | --- | --- |");
+            row(backend, steps, 16, boundMs, "graphs, persistent kernel", true, true, true);
+            withoutPersistentKernel(backend, () -> row(backend, steps, 16, boundMs, "graphs, five kernels a layer", true, true, true));
+            row(backend, 32, 8000, boundMs, "context 8k: graphs, persistent kernel", true, true, true);
+            withoutPersistentKernel(backend, () -> row(backend, 32, 8000, boundMs, "context 8k: graphs, five kernels a layer", true, true, true));
         }
     }
 
@@ -132,6 +146,8 @@ public final class CudaDecodeBenchmark {
         if (graphs) {
             System.out.println("  " + backend.graphStepProfile());
             double gpuMs = backend.graphReplayMillis(1, 50);
+            String stages = backend.persistentDecodeProfile();
+            if (fused && decodeAttention && backend.persistentDecodeApplies() && !stages.isEmpty()) System.out.println("  " + stages);
             System.out.printf("| %s | %.3f (%.0f) | %.3f (%.0f) | %.0f%% |%n", label, wallMs, 1e3 / wallMs, gpuMs, 1e3 / gpuMs, 100 * boundMs / gpuMs);
         } else {
             System.out.printf("| %s | %.3f (%.0f) | — | — |%n", label, wallMs, 1e3 / wallMs);

@@ -28,10 +28,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The persistent decode kernel (DecodeLayers.cu: every layer of a one-sequence decode step in one
  * launch, grid barriers between the stages) against its oracle, the fused path's five kernels a
  * layer, on the same weights and the same KV cache contents: eager and through CUDA graphs, at a
- * short context (one attention split per head group) and past 512 positions (where the rule splits
- * the context, and the kernel combines the splits itself). Both paths round the same intermediates
- * to bf16, so they differ only by the order of fp32 sums: a missed barrier or a stale read shows as
- * a difference orders of magnitude larger. The conformance suite checks both against the CPU.
+ * short context and past 512 positions (more attention splits, combined by the last split's block).
+ * Both paths round the same intermediates to bf16; they differ by the order of fp32 sums and by the
+ * oracle's attention, which runs on tensor cores with the query rounded to bf16 (observed: relative
+ * error ≤ 7e-3, KL ≤ 1e-4 on these random weights). A missed barrier or a stale read gives errors of
+ * the order of the logits themselves. The conformance suite checks both against the CPU.
  *
  * <p>Shapes: Qwen2.5-0.5B's head layout (14 query heads over 2 KV heads of 64, q/k/v bias: one query
  * head per attention item) and Llama-3-8B's (GQA 4, heads of 128: two per item), shrunk to 3 layers.
@@ -86,7 +87,7 @@ class PersistentDecodeTest {
         for (int r = 0; r < a.numRows(); r++) {
             LogitComparison c = LogitComparison.of(a.row(r), b.row(r));
             if (r == a.numRows() - 1) System.out.printf("%s: max abs diff %.2e of max %.2e, KL %.2e%n", what, c.maxAbsDiff(), c.maxAbsRef(), c.klDivergence());
-            assertTrue(c.withinTolerance(1e-2, 1e-5),
+            assertTrue(c.withinTolerance(3e-2, 1e-3),
                     what + ", row " + r + ": persistent vs five kernels a layer " + c);
         }
     }
