@@ -37,7 +37,7 @@
 #define THREADS 256
 #define WARPS 8
 #define UNROLL 8        // 16-byte weight loads in flight per lane (per row)
-#define MAX_ATTENTION_SPLITS 64 // DecodeLayers.MAX_SPLITS
+#define MAX_ATTENTION_SPLITS 16 // PagedAttention.MAX_SPLITS
 
 #define LINEAR_ROPE 0   // pair n of the q | k | v rows: bias, RoPE, into query or the KV cache
 #define LINEAR_ADD 1    // hidden[n] += v (the residual stream)
@@ -59,56 +59,73 @@ struct LayerPointers {
 };
 
 // Waits until every block of the grid has arrived; what any block wrote before is visible after.
-// barrier[0] counts arrivals, barrier[1] is the generation: the last block to arrive resets the count
-// and bumps the generation, the others wait for that bump. Self-resetting: zero once, reuse forever.
-__device__ __forceinline__ void gridBarrier(unsigned* barrier) {
+// arrivals counts up through the launch (target: the count this block waits for, gridDim.x more at
+// each barrier), so arriving is one fire-and-forget atomic and waiting one polled load; the last block
+// to leave the kernel sets it back to zero (leaveGrid).
+__device__ __forceinline__ void gridBarrier(unsigned* arrivals, unsigned& target) {
     __syncthreads();
     if (threadIdx.x == 0) {
-        unsigned generation;
-        asm volatile("ld.acquire.gpu.global.u32 %0, [%1];" : "=r"(generation) : "l"(barrier + 1) : "memory");
+        target += gridDim.x;
         __threadfence(); // release this block's writes (made visible to thread 0 by __syncthreads)
-        if (atomicAdd(barrier, 1u) == gridDim.x - 1) {
-            atomicExch(barrier, 0u);
-            __threadfence();
-            atomicAdd(barrier + 1, 1u);
-        } else {
-            unsigned now;
-            do {
-                asm volatile("ld.acquire.gpu.global.u32 %0, [%1];" : "=r"(now) : "l"(barrier + 1) : "memory");
-            } while (now == generation);
-        }
-        __threadfence();
+        atomicAdd(arrivals, 1u);
+        unsigned now;
+        do {
+            asm volatile("ld.acquire.gpu.global.u32 %0, [%1];" : "=r"(now) : "l"(arrivals) : "memory");
+        } while (now < target);
     }
     __syncthreads();
 }
 
-// Starts moving this block's share of a weight matrix from HBM into L2 (Hopper's bulk prefetch; a
-// hint, no data comes back). bytes: a multiple of 16, like the 16-byte-aligned address.
-__device__ __forceinline__ void prefetchToL2(const void* base, long long bytes) {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-    constexpr long long PIECE = 16384;
-    long long share = ((bytes + gridDim.x - 1) / gridDim.x + 15) & ~15LL;
-    long long begin = blockIdx.x * share, end = min(bytes, begin + share);
-    const char* p = static_cast<const char*>(base);
-    for (long long at = begin + threadIdx.x * PIECE; at < end; at += (long long) THREADS * PIECE) {
-        unsigned size = (unsigned) min(PIECE, end - at);
-        asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;" :: "l"(p + at), "r"(size) : "memory");
+// At the end of the kernel: the last block out zeroes the barrier for the next launch (every block
+// has passed every barrier by then, and the next launch reads it only after this one has finished).
+__device__ __forceinline__ void leaveGrid(unsigned* arrivals, unsigned* exits) {
+    __syncthreads();
+    if (threadIdx.x == 0 && atomicAdd(exits, 1u) == gridDim.x - 1) {
+        atomicExch(arrivals, 0u);
+        atomicExch(exits, 0u);
     }
-#endif
 }
 
 // xs[i] = bf16(normWeight[i] * (hidden[i] * inverseRms)), as Gemv.cu's NORM path and RmsNorm.cu round it.
+// Up to 4,096 values each thread keeps its share in registers: one read of hidden from L2.
 __device__ __forceinline__ void loadNormalized(__nv_bfloat16* xs, const float* hidden, const float* normWeight, int size, float eps) {
+    constexpr int KEPT = 4; // float4s per thread
     __shared__ float scratch[32];
     const float4* h4 = reinterpret_cast<const float4*>(hidden);
+    bool kept = size <= THREADS * 4 * KEPT;
+    float4 h[KEPT];
     float sumOfSquares = 0.0f;
-    for (int i = threadIdx.x; i < size / 4; i += THREADS) {
-        float4 v = __ldcg(h4 + i);
-        sumOfSquares += v.x * v.x + v.y * v.y + v.z * v.z + v.w * v.w;
+    if (kept) {
+        #pragma unroll
+        for (int k = 0; k < KEPT; k++) {
+            int i = threadIdx.x + k * THREADS;
+            h[k] = i < size / 4 ? __ldcg(h4 + i) : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+        }
+        #pragma unroll
+        for (int k = 0; k < KEPT; k++) sumOfSquares += h[k].x * h[k].x + h[k].y * h[k].y + h[k].z * h[k].z + h[k].w * h[k].w;
+    } else {
+        for (int i = threadIdx.x; i < size / 4; i += THREADS) {
+            float4 v = __ldcg(h4 + i);
+            sumOfSquares += v.x * v.x + v.y * v.y + v.z * v.z + v.w * v.w;
+        }
     }
     float inverseRms = 1.0f / sqrtf(pagoda::blockSum(sumOfSquares, scratch) / size + eps);
-    for (int i = threadIdx.x; i < size; i += THREADS) {
-        xs[i] = __float2bfloat16(__ldg(normWeight + i) * (__ldcg(hidden + i) * inverseRms));
+    if (kept) {
+        #pragma unroll
+        for (int k = 0; k < KEPT; k++) {
+            int i = threadIdx.x + k * THREADS;
+            if (i < size / 4) {
+                float4 g = __ldg(reinterpret_cast<const float4*>(normWeight) + i);
+                xs[4 * i] = __float2bfloat16(g.x * (h[k].x * inverseRms));
+                xs[4 * i + 1] = __float2bfloat16(g.y * (h[k].y * inverseRms));
+                xs[4 * i + 2] = __float2bfloat16(g.z * (h[k].z * inverseRms));
+                xs[4 * i + 3] = __float2bfloat16(g.w * (h[k].w * inverseRms));
+            }
+        }
+    } else {
+        for (int i = threadIdx.x; i < size; i += THREADS) {
+            xs[i] = __float2bfloat16(__ldg(normWeight + i) * (__ldcg(hidden + i) * inverseRms));
+        }
     }
     __syncthreads();
 }
@@ -213,6 +230,8 @@ __device__ __forceinline__ void linearStage(
         bool active = unitRows<EPILOGUE>(split, item, units, rope, n, row0, row1);
         const uint4* w = reinterpret_cast<const uint4*>(weight + row0 * inFeatures);
         const uint4* u = reinterpret_cast<const uint4*>(weight + row1 * inFeatures);
+        bool writer = active && slice == 0 && lane == 0;
+        float residual = EPILOGUE == LINEAR_ADD && writer ? __ldcg(hidden + n) : 0.0f; // in flight during the products
         float a = 0.0f, b = 0.0f;
         for (int c0 = slice * 32 + lane; c0 < chunks; c0 += UNROLL * stride) {
             if (!preloaded) loadRound<TWO>(wv, uv, w, u, active, c0, stride, chunks); // every load in flight before any is used
@@ -245,9 +264,9 @@ __device__ __forceinline__ void linearStage(
             }
             __syncthreads(); // partial is rewritten by the next item
         }
-        if (!active || slice != 0 || lane != 0) continue;
+        if (!writer) continue;
         if (EPILOGUE == LINEAR_ADD) {
-            hidden[n] = __ldcg(hidden + n) + a;
+            hidden[n] = residual + a;
         } else if (EPILOGUE == LINEAR_SILU) {
             float silu = a / (1.0f + expf(-a));
             act[n] = __float2bfloat16(silu * b);
@@ -295,7 +314,8 @@ __device__ __forceinline__ void combineIfLastSplit(unsigned* splitsDone, int gro
         int q = i / headSize, d = i % headSize;
         long long row = (long long) (head0 + q) * numSplits;
         float o = 0.0f;
-        for (int z = 0; z < numSplits; z++) {
+        #pragma unroll 8
+        for (int z = 0; z < numSplits; z++) { // unrolled: eight loads in flight, not one
             if (weights[q][z] != 0.0f) o += weights[q][z] * __ldcg(tmpOut + (row + z) * headSize + d);
         }
         attnOut[(long long) (head0 + q) * headSize + d] = __float2bfloat16(o / weights[q][numSplits]);
@@ -315,33 +335,26 @@ __device__ __forceinline__ void decodeLayers(
         const LayerPointers* __restrict__ layers, int numLayers, float* hidden, float* query, __nv_bfloat16* attnOut,
         float* partials, __nv_bfloat16* act, const float* __restrict__ invFreq, const int* __restrict__ positions,
         const int* __restrict__ slotMapping, const int* __restrict__ seqLens, const int* __restrict__ blockTables, unsigned* counters,
-        unsigned long long* profile, long long prefetchLimit,
+        unsigned long long* profile,
         int hiddenSize, int intermediateSize, int numHeads, int numKvHeads, int headSize, int blockSize, int maxNumBlocksPerSeq,
         int numSplits, float eps, float scale) {
     extern __shared__ uint4 dynamicShared[]; // xs; in the attention stage decodeAttention's partial sums
     __nv_bfloat16* xs = reinterpret_cast<__nv_bfloat16*>(dynamicShared);
-    unsigned* barrier = counters;            // [2] gridBarrier's
+    unsigned* arrivals = counters, *exits = counters + 1; // gridBarrier's, leaveGrid's
+    unsigned target = 0;                     // thread 0: arrivals the next barrier waits for
     unsigned* splitsDone = counters + 32;    // [numHeads / QPB] combineIfLastSplit's, a cache line further
     int qSize = numHeads * headSize;
     float* tmpOut = partials;                                       // [numHeads, numSplits, headSize]
     float* maxLogits = tmpOut + (long long) numHeads * numSplits * headSize; // [numHeads, numSplits]
     float* expSums = maxLogits + numHeads * numSplits;              // [numHeads, numSplits]
     int pairs = (numHeads + 2 * numKvHeads) * headSize / 2;
-    long long qkvBytes = 2LL * pairs * hiddenSize * 2, oBytes = (long long) hiddenSize * qSize * 2;
-    long long gateUpBytes = 4LL * intermediateSize * hiddenSize, downBytes = 2LL * hiddenSize * intermediateSize;
     int queryGroupsPerKv = numHeads / numKvHeads / QPB;
     int attentionItems = numKvHeads * queryGroupsPerKv * numSplits;
-    // Prefetch a matrix into L2 only where it fits with room to spare (a 8B model's do not: they would evict each other).
-    auto prefetch = [&](const __nv_bfloat16* weight, long long bytes) {
-        if (bytes <= prefetchLimit) prefetchToL2(weight, bytes);
-    };
     uint4 wv[UNROLL], uv[UNROLL]; // the next linear stage's first loads (firstLoads)
     pagoda::Rope rope{layers[0].qkvBias, invFreq, positions, slotMapping, query, layers[0].keyCache, layers[0].valueCache,
                       numHeads, numKvHeads, headSize};
 
     // The first layer's weights need nothing from the kernel before this one.
-    prefetch(layers[0].qkv, qkvBytes);
-    prefetch(layers[0].oProj, oBytes);
     firstLoads<LINEAR_ROPE>(wv, uv, layers[0].qkv, pairs, hiddenSize, rope);
     pagoda::allowNextKernel();
     pagoda::waitForPriorKernels(); // Common.cuh: the embedding in hidden
@@ -354,10 +367,9 @@ __device__ __forceinline__ void decodeLayers(
         rope.keyCache = w.keyCache;
         rope.valueCache = w.valueCache;
         // 1. qkv: normed = RMSNorm(hidden); q, k, v = normed · Wqkvᵀ + bias; RoPE; q → query, K/V → cache.
-        prefetch(w.gateUp, gateUpBytes);
         loadNormalized(xs, hidden, w.inputLayernorm, hiddenSize, eps);
         linearStage<LINEAR_ROPE>(wv, uv, xs, w.qkv, pairs, hiddenSize, nullptr, nullptr, rope);
-        gridBarrier(barrier);
+        gridBarrier(arrivals, target);
         note(profile, 1 + 5 * layer);
         // 2. attention over the paged KV cache.   attnOut: [numHeads, headSize]
         for (int item = blockIdx.x; item < attentionItems; item += gridDim.x) {
@@ -370,32 +382,30 @@ __device__ __forceinline__ void decodeLayers(
             __syncthreads(); // its shared memory is reused by the next item
         }
         firstLoads<LINEAR_ADD>(wv, uv, w.oProj, hiddenSize, qSize, rope);
-        gridBarrier(barrier);
+        gridBarrier(arrivals, target);
         note(profile, 2 + 5 * layer);
         // 3. hidden += attnOut · Woᵀ
-        prefetch(w.downProj, downBytes);
         loadBf16(xs, attnOut, qSize);
         linearStage<LINEAR_ADD>(wv, uv, xs, w.oProj, hiddenSize, qSize, hidden, nullptr, rope);
         firstLoads<LINEAR_SILU>(wv, uv, w.gateUp, intermediateSize, hiddenSize, rope);
-        gridBarrier(barrier);
+        gridBarrier(arrivals, target);
         note(profile, 3 + 5 * layer);
         // 4. normed = RMSNorm(hidden); act = silu(normed · Wgᵀ) * (normed · Wuᵀ)
-        if (!last) prefetch(layers[layer + 1].qkv, qkvBytes);
         loadNormalized(xs, hidden, w.postAttentionLayernorm, hiddenSize, eps);
         linearStage<LINEAR_SILU>(wv, uv, xs, w.gateUp, intermediateSize, hiddenSize, nullptr, act, rope);
         firstLoads<LINEAR_ADD>(wv, uv, w.downProj, hiddenSize, intermediateSize, rope);
-        gridBarrier(barrier);
+        gridBarrier(arrivals, target);
         note(profile, 4 + 5 * layer);
         // 5. hidden += act · Wdᵀ
-        if (!last) prefetch(layers[layer + 1].oProj, oBytes);
         loadBf16(xs, act, intermediateSize);
         linearStage<LINEAR_ADD>(wv, uv, xs, w.downProj, hiddenSize, intermediateSize, hidden, nullptr, rope);
         if (last) break; // after the last layer the kernel's end is the barrier
         firstLoads<LINEAR_ROPE>(wv, uv, layers[layer + 1].qkv, pairs, hiddenSize, rope);
-        gridBarrier(barrier);
+        gridBarrier(arrivals, target);
         note(profile, 5 + 5 * layer);
     }
     note(profile, 5 * numLayers);
+    leaveGrid(arrivals, exits);
 }
 
 } // namespace
@@ -419,14 +429,20 @@ extern "C" __global__ void __launch_bounds__(THREADS, 2) decode_layers_q##QPB_VA
         const int* __restrict__ slotMapping,      /* [1] the new token's cache slot; < 0: do not store */          \
         const int* __restrict__ seqLens,          /* [1] tokens in the cache, this one included */                 \
         const int* __restrict__ blockTables,      /* [1, maxNumBlocksPerSeq] */                                    \
-        unsigned* counters,                       /* [32 + numHeads] barrier, splits done; zeroed once */          \
+        unsigned* counters,                       /* [32 + numHeads] barrier, exits, splits done; zeroed once */   \
         unsigned long long* profile,              /* [5 * numLayers + 1] stage boundaries (ns), or null */         \
-        long long prefetchLimit,                  /* largest matrix prefetched into L2, bytes (0: none) */         \
         int hiddenSize, int intermediateSize, int numHeads, int numKvHeads, int headSize, int blockSize,          \
         int maxNumBlocksPerSeq, int numSplits, float eps, float scale) {                                           \
     decodeLayers<QPB_VALUE>(layers, numLayers, hidden, query, attnOut, partials, act, invFreq, positions, slotMapping, \
-            seqLens, blockTables, counters, profile, prefetchLimit, hiddenSize, intermediateSize, numHeads, numKvHeads, \
+            seqLens, blockTables, counters, profile, hiddenSize, intermediateSize, numHeads, numKvHeads, \
             headSize, blockSize, maxNumBlocksPerSeq, numSplits, eps, scale);                                        \
 }
 DECODE_LAYERS_KERNEL(1)
 DECODE_LAYERS_KERNEL(2)
+
+// rounds grid barriers back to back, nothing else: what one costs (DecodeLayers.barrierMicros).
+extern "C" __global__ void grid_barrier_bench(unsigned* counters, int rounds) {
+    unsigned target = 0;
+    for (int r = 0; r < rounds; r++) gridBarrier(counters, target);
+    leaveGrid(counters, counters + 1);
+}

@@ -20,9 +20,6 @@ import jcuda.driver.JCudaDriver;
  */
 final class DecodeLayers {
     private static final int THREADS = 256; // as in DecodeLayers.cu
-    /** Attention items per split of the standalone decode kernel: more, shorter items fill the grid at short contexts. */
-    static final int SPLITS_PER_KV_SPLIT = 4;
-    private static final int MAX_SPLITS = PagedAttention.MAX_SPLITS * SPLITS_PER_KV_SPLIT; // MAX_ATTENTION_SPLITS in DecodeLayers.cu
     /** Addresses per layer in the layer table, in LayerPointers' order (DecodeLayers.cu). */
     private static final int POINTERS_PER_LAYER = 9;
 
@@ -30,13 +27,12 @@ final class DecodeLayers {
     private final ModelConfig config;
     private final CudaWeights weights;
     private final CUfunction kernel;     // decode_layers_q1 or _q2
+    private final CUfunction barrierBench; // grid_barrier_bench
     private final int queryHeadsPerItem; // 1 or 2: the largest divisor of the GQA group size up to 2
     final int gridSize;                  // blocks, all resident at once
     private final int sharedBytes;
     private final DeviceBuffer counters; // [32 + numHeads] uint32: the grid barrier's arrivals and generation, then
                                          // each query-head group's finished splits (zero once; the kernel leaves them zero)
-    /** The largest weight matrix the kernel prefetches into L2: half the L2 (0: none; {@code -Dpagoda.cuda.persistentDecode.prefetchBytes}). */
-    final long prefetchLimit;
     private final DeviceBuffer profile;  // [5 * numLayers + 1] ns at each stage boundary, with -Dpagoda.cuda.persistentDecode.profile=true
     private DeviceBuffer layerTable;     // [numLayers, POINTERS_PER_LAYER] device addresses, for tableFor
     private CudaKvCache tableFor;
@@ -60,7 +56,9 @@ final class DecodeLayers {
         this.weights = weights;
         int group = config.numAttentionHeads() / config.numKeyValueHeads();
         this.queryHeadsPerItem = group % 2 == 0 ? 2 : 1;
-        this.kernel = cuda.function(cuda.loadModule("DecodeLayers"), "decode_layers_q" + queryHeadsPerItem);
+        jcuda.driver.CUmodule module = cuda.loadModule("DecodeLayers");
+        this.kernel = cuda.function(module, "decode_layers_q" + queryHeadsPerItem);
+        this.barrierBench = cuda.function(module, "grid_barrier_bench");
         this.sharedBytes = sharedBytes(config, queryHeadsPerItem);
         if (sharedBytes > 48 * 1024) {
             int optIn = cuda.attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN);
@@ -74,8 +72,6 @@ final class DecodeLayers {
         this.gridSize = cuda.attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT) * Math.max(1, blocksPerSm);
         this.counters = cuda.allocate(4L * (32 + config.numAttentionHeads()));
         cuda.zero(counters);
-        long l2 = cuda.attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE);
-        this.prefetchLimit = Long.getLong("pagoda.cuda.persistentDecode.prefetchBytes", l2 / 2);
         this.profile = Boolean.getBoolean("pagoda.cuda.persistentDecode.profile")
                 ? cuda.allocate(8L * (5 * config.numHiddenLayers() + 1)) : null;
     }
@@ -96,10 +92,27 @@ final class DecodeLayers {
         for (int l = 0; l < numLayers; l++) {
             for (int s = 0; s < 5; s++) sum[s] += t[5 * l + s + 1] - t[5 * l + s];
         }
-        StringBuilder out = new StringBuilder(String.format("persistent kernel, %d blocks, prefetch ≤ %d MB: %.1f µs in all; per layer:",
-                gridSize, prefetchLimit >> 20, (t[5 * numLayers] - t[0]) / 1e3));
+        StringBuilder out = new StringBuilder(String.format("persistent kernel, %d blocks (one grid barrier alone: %.2f µs): %.1f µs in all; per layer:",
+                gridSize, barrierMicros(2000), (t[5 * numLayers] - t[0]) / 1e3));
         for (int s = 0; s < 5; s++) out.append(String.format(" %s %.2f", names[s], sum[s] / numLayers / 1e3));
         return out.append(" µs").toString();
+    }
+
+    /** GPU time of one grid barrier of this kernel's grid: {@code rounds} back to back in one launch (CUDA events), µs each. */
+    double barrierMicros(int rounds) {
+        jcuda.driver.CUevent start = new jcuda.driver.CUevent(), stop = new jcuda.driver.CUevent();
+        JCudaDriver.cuEventCreate(start, 0);
+        JCudaDriver.cuEventCreate(stop, 0);
+        cuda.launch(barrierBench, gridSize, 1, THREADS, 0, counters.address(), 10); // warm
+        JCudaDriver.cuEventRecord(start, cuda.stream);
+        cuda.launch(barrierBench, gridSize, 1, THREADS, 0, counters.address(), rounds);
+        JCudaDriver.cuEventRecord(stop, cuda.stream);
+        JCudaDriver.cuEventSynchronize(stop);
+        float[] ms = new float[1];
+        JCudaDriver.cuEventElapsedTime(ms, start, stop);
+        JCudaDriver.cuEventDestroy(start);
+        JCudaDriver.cuEventDestroy(stop);
+        return ms[0] * 1e3 / rounds;
     }
 
     /** Dynamic shared memory: the larger of the linear stages' input row (bf16) and the attention stage's per-warp partial outputs. */
@@ -108,15 +121,6 @@ final class DecodeLayers {
         int linear = maxIn * 2;
         int attention = 8 * queryHeadsPerItem * c.headDim() * Float.BYTES;
         return (Math.max(linear, attention) + 15) & ~15;
-    }
-
-    /**
-     * The attention stage's split count for a step whose standalone decode kernel would use
-     * {@code numKvSplits}: {@link #SPLITS_PER_KV_SPLIT} times as many (fixed per CUDA graph, as that
-     * one is).
-     */
-    static int numSplits(int numKvSplits) {
-        return Math.min(MAX_SPLITS, numKvSplits * SPLITS_PER_KV_SPLIT);
     }
 
     /**
@@ -134,8 +138,8 @@ final class DecodeLayers {
         cuda.launch(kernel, gridSize, 1, THREADS, sharedBytes,
                 layerTable(cache).address(), config.numHiddenLayers(), ws.hidden.address(), ws.query.address(), ws.attnOut.address(),
                 ws.attnPartials.address(), ws.act.address(), invFreq, b.positions(), b.slotMapping(), b.seqLens(), b.blockTables(),
-                counters.address(), profile == null ? 0L : profile.address(), prefetchLimit, config.hiddenSize(), config.intermediateSize(), config.numAttentionHeads(), config.numKeyValueHeads(),
-                config.headDim(), cache.blockSize, b.maxNumBlocksPerSeq(), numSplits(b.numKvSplits()), eps, scale);
+                counters.address(), profile == null ? 0L : profile.address(), config.hiddenSize(), config.intermediateSize(), config.numAttentionHeads(), config.numKeyValueHeads(),
+                config.headDim(), cache.blockSize, b.maxNumBlocksPerSeq(), b.numKvSplits(), eps, scale); // the standalone kernel's splits (PagedAttention.numSplits)
     }
 
     /**
