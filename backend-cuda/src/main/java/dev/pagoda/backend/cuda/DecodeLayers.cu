@@ -58,16 +58,22 @@ struct LayerPointers {
     __nv_bfloat16* valueCache;         // [numBlocks, blockSize, numKvHeads, headSize]
 };
 
-// Waits until every block of the grid has arrived; what any block wrote before is visible after.
-// arrivals counts up through the launch (target: the count this block waits for, gridDim.x more at
-// each barrier), so arriving is one fire-and-forget atomic and waiting one polled load; the last block
-// to leave the kernel sets it back to zero (leaveGrid).
-__device__ __forceinline__ void gridBarrier(unsigned* arrivals, unsigned& target) {
+// A grid barrier in two halves, so that a block can issue loads that need nothing from the others
+// (the next stage's first weights) between arriving and waiting. arrivals counts up through the
+// launch (target: the count this block waits for, gridDim.x more at each barrier): arriving is one
+// release-add (__syncthreads first, so the whole block's writes are ordered before it, as CUTLASS's
+// semaphore does), waiting one polled acquire-load. The last block to leave zeroes it (leaveGrid).
+__device__ __forceinline__ void gridArrive(unsigned* arrivals, unsigned& target) {
     __syncthreads();
     if (threadIdx.x == 0) {
         target += gridDim.x;
-        __threadfence(); // release this block's writes (made visible to thread 0 by __syncthreads)
-        atomicAdd(arrivals, 1u);
+        asm volatile("red.release.gpu.global.add.u32 [%0], 1;" :: "l"(arrivals) : "memory");
+    }
+}
+
+// What any block wrote before its gridArrive is visible after this.
+__device__ __forceinline__ void gridWait(const unsigned* arrivals, unsigned target) {
+    if (threadIdx.x == 0) {
         unsigned now;
         do {
             asm volatile("ld.acquire.gpu.global.u32 %0, [%1];" : "=r"(now) : "l"(arrivals) : "memory");
@@ -337,13 +343,17 @@ __device__ __forceinline__ void decodeLayers(
         const int* __restrict__ slotMapping, const int* __restrict__ seqLens, const int* __restrict__ blockTables, unsigned* counters,
         unsigned long long* profile,
         int hiddenSize, int intermediateSize, int numHeads, int numKvHeads, int headSize, int blockSize, int maxNumBlocksPerSeq,
-        int numSplits, float eps, float scale) {
+        int maxSplits, float eps, float scale) {
     extern __shared__ uint4 dynamicShared[]; // xs; in the attention stage decodeAttention's partial sums
     __nv_bfloat16* xs = reinterpret_cast<__nv_bfloat16*>(dynamicShared);
     unsigned* arrivals = counters, *exits = counters + 1; // gridBarrier's, leaveGrid's
     unsigned target = 0;                     // thread 0: arrivals the next barrier waits for
     unsigned* splitsDone = counters + 32;    // [numHeads / QPB] combineIfLastSplit's, a cache line further
     int qSize = numHeads * headSize;
+    // Attention splits: as many as make each item one round of decodeAttention's loop (8 warps × 32 / (headSize / 8)
+    // groups × 4 positions), at most maxSplits. Chosen here from the context, so one CUDA graph serves every length.
+    int positionsPerRound = DECODE_WARPS * (32 / (headSize / 8)) * 4;
+    int numSplits = min(maxSplits, max(1, (__ldg(seqLens) + positionsPerRound - 1) / positionsPerRound));
     float* tmpOut = partials;                                       // [numHeads, numSplits, headSize]
     float* maxLogits = tmpOut + (long long) numHeads * numSplits * headSize; // [numHeads, numSplits]
     float* expSums = maxLogits + numHeads * numSplits;              // [numHeads, numSplits]
@@ -369,7 +379,8 @@ __device__ __forceinline__ void decodeLayers(
         // 1. qkv: normed = RMSNorm(hidden); q, k, v = normed · Wqkvᵀ + bias; RoPE; q → query, K/V → cache.
         loadNormalized(xs, hidden, w.inputLayernorm, hiddenSize, eps);
         linearStage<LINEAR_ROPE>(wv, uv, xs, w.qkv, pairs, hiddenSize, nullptr, nullptr, rope);
-        gridBarrier(arrivals, target);
+        gridArrive(arrivals, target);
+        gridWait(arrivals, target);
         note(profile, 1 + 5 * layer);
         // 2. attention over the paged KV cache.   attnOut: [numHeads, headSize]
         for (int item = blockIdx.x; item < attentionItems; item += gridDim.x) {
@@ -381,27 +392,31 @@ __device__ __forceinline__ void decodeLayers(
             }
             __syncthreads(); // its shared memory is reused by the next item
         }
+        gridArrive(arrivals, target);
         firstLoads<LINEAR_ADD>(wv, uv, w.oProj, hiddenSize, qSize, rope);
-        gridBarrier(arrivals, target);
+        gridWait(arrivals, target);
         note(profile, 2 + 5 * layer);
         // 3. hidden += attnOut · Woᵀ
         loadBf16(xs, attnOut, qSize);
         linearStage<LINEAR_ADD>(wv, uv, xs, w.oProj, hiddenSize, qSize, hidden, nullptr, rope);
+        gridArrive(arrivals, target);
         firstLoads<LINEAR_SILU>(wv, uv, w.gateUp, intermediateSize, hiddenSize, rope);
-        gridBarrier(arrivals, target);
+        gridWait(arrivals, target);
         note(profile, 3 + 5 * layer);
         // 4. normed = RMSNorm(hidden); act = silu(normed · Wgᵀ) * (normed · Wuᵀ)
         loadNormalized(xs, hidden, w.postAttentionLayernorm, hiddenSize, eps);
         linearStage<LINEAR_SILU>(wv, uv, xs, w.gateUp, intermediateSize, hiddenSize, nullptr, act, rope);
+        gridArrive(arrivals, target);
         firstLoads<LINEAR_ADD>(wv, uv, w.downProj, hiddenSize, intermediateSize, rope);
-        gridBarrier(arrivals, target);
+        gridWait(arrivals, target);
         note(profile, 4 + 5 * layer);
         // 5. hidden += act · Wdᵀ
         loadBf16(xs, act, intermediateSize);
         linearStage<LINEAR_ADD>(wv, uv, xs, w.downProj, hiddenSize, intermediateSize, hidden, nullptr, rope);
         if (last) break; // after the last layer the kernel's end is the barrier
+        gridArrive(arrivals, target);
         firstLoads<LINEAR_ROPE>(wv, uv, layers[layer + 1].qkv, pairs, hiddenSize, rope);
-        gridBarrier(arrivals, target);
+        gridWait(arrivals, target);
         note(profile, 5 + 5 * layer);
     }
     note(profile, 5 * numLayers);
@@ -422,7 +437,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, 2) decode_layers_q##QPB_VA
         float* hidden,                            /* [hiddenSize] the residual stream: embedding in, last layer out */ \
         float* query,                             /* [numHeads, headSize] */                                       \
         __nv_bfloat16* attnOut,                   /* [numHeads, headSize] */                                       \
-        float* partials,                          /* [numHeads, numSplits, headSize + 2] (numSplits > 1) */        \
+        float* partials,                          /* [numHeads, maxSplits, headSize + 2] */                        \
         __nv_bfloat16* act,                       /* [intermediateSize] */                                         \
         const float* __restrict__ invFreq,        /* [headSize / 2] */                                             \
         const int* __restrict__ positions,        /* [1] */                                                        \
@@ -432,10 +447,10 @@ extern "C" __global__ void __launch_bounds__(THREADS, 2) decode_layers_q##QPB_VA
         unsigned* counters,                       /* [32 + numHeads] barrier, exits, splits done; zeroed once */   \
         unsigned long long* profile,              /* [5 * numLayers + 1] stage boundaries (ns), or null */         \
         int hiddenSize, int intermediateSize, int numHeads, int numKvHeads, int headSize, int blockSize,          \
-        int maxNumBlocksPerSeq, int numSplits, float eps, float scale) {                                           \
+        int maxNumBlocksPerSeq, int maxSplits, float eps, float scale) {                                           \
     decodeLayers<QPB_VALUE>(layers, numLayers, hidden, query, attnOut, partials, act, invFreq, positions, slotMapping, \
             seqLens, blockTables, counters, profile, hiddenSize, intermediateSize, numHeads, numKvHeads, \
-            headSize, blockSize, maxNumBlocksPerSeq, numSplits, eps, scale);                                        \
+            headSize, blockSize, maxNumBlocksPerSeq, maxSplits, eps, scale);                                        \
 }
 DECODE_LAYERS_KERNEL(1)
 DECODE_LAYERS_KERNEL(2)
@@ -443,6 +458,9 @@ DECODE_LAYERS_KERNEL(2)
 // rounds grid barriers back to back, nothing else: what one costs (DecodeLayers.barrierMicros).
 extern "C" __global__ void grid_barrier_bench(unsigned* counters, int rounds) {
     unsigned target = 0;
-    for (int r = 0; r < rounds; r++) gridBarrier(counters, target);
+    for (int r = 0; r < rounds; r++) {
+        gridArrive(counters, target);
+        gridWait(counters, target);
+    }
     leaveGrid(counters, counters + 1);
 }

@@ -139,7 +139,7 @@ final class DecodeLayers {
                 layerTable(cache).address(), config.numHiddenLayers(), ws.hidden.address(), ws.query.address(), ws.attnOut.address(),
                 ws.attnPartials.address(), ws.act.address(), invFreq, b.positions(), b.slotMapping(), b.seqLens(), b.blockTables(),
                 counters.address(), profile == null ? 0L : profile.address(), config.hiddenSize(), config.intermediateSize(), config.numAttentionHeads(), config.numKeyValueHeads(),
-                config.headDim(), cache.blockSize, b.maxNumBlocksPerSeq(), b.numKvSplits(), eps, scale); // the standalone kernel's splits (PagedAttention.numSplits)
+                config.headDim(), cache.blockSize, b.maxNumBlocksPerSeq(), PagedAttention.MAX_SPLITS, eps, scale);
     }
 
     /**
