@@ -72,12 +72,15 @@ __device__ __forceinline__ void gridArrive(unsigned* arrivals, unsigned& target)
 }
 
 // What any block wrote before its gridArrive is visible after this.
-__device__ __forceinline__ void gridWait(const unsigned* arrivals, unsigned target) {
+// sleepNs > 0: pause between polls (fewer loads on the counter's cache line while others arrive).
+__device__ __forceinline__ void gridWait(const unsigned* arrivals, unsigned target, int sleepNs) {
     if (threadIdx.x == 0) {
         unsigned now;
-        do {
+        while (true) {
             asm volatile("ld.acquire.gpu.global.u32 %0, [%1];" : "=r"(now) : "l"(arrivals) : "memory");
-        } while (now < target);
+            if (now >= target) break;
+            if (sleepNs > 0) __nanosleep(sleepNs);
+        }
     }
     __syncthreads();
 }
@@ -343,7 +346,7 @@ __device__ __forceinline__ void decodeLayers(
         const int* __restrict__ slotMapping, const int* __restrict__ seqLens, const int* __restrict__ blockTables, unsigned* counters,
         unsigned long long* profile,
         int hiddenSize, int intermediateSize, int numHeads, int numKvHeads, int headSize, int blockSize, int maxNumBlocksPerSeq,
-        int maxSplits, float eps, float scale) {
+        int maxSplits, float eps, float scale, int spinSleepNs) {
     extern __shared__ uint4 dynamicShared[]; // xs; in the attention stage decodeAttention's partial sums
     __nv_bfloat16* xs = reinterpret_cast<__nv_bfloat16*>(dynamicShared);
     unsigned* arrivals = counters, *exits = counters + 1; // gridBarrier's, leaveGrid's
@@ -379,8 +382,9 @@ __device__ __forceinline__ void decodeLayers(
         // 1. qkv: normed = RMSNorm(hidden); q, k, v = normed · Wqkvᵀ + bias; RoPE; q → query, K/V → cache.
         loadNormalized(xs, hidden, w.inputLayernorm, hiddenSize, eps);
         linearStage<LINEAR_ROPE>(wv, uv, xs, w.qkv, pairs, hiddenSize, nullptr, nullptr, rope);
+        note(profile, 5 * numLayers + 1 + 5 * layer + 0); // block 0's own work done
         gridArrive(arrivals, target);
-        gridWait(arrivals, target);
+        gridWait(arrivals, target, spinSleepNs);
         note(profile, 1 + 5 * layer);
         // 2. attention over the paged KV cache.   attnOut: [numHeads, headSize]
         for (int item = blockIdx.x; item < attentionItems; item += gridDim.x) {
@@ -392,31 +396,35 @@ __device__ __forceinline__ void decodeLayers(
             }
             __syncthreads(); // its shared memory is reused by the next item
         }
+        note(profile, 5 * numLayers + 1 + 5 * layer + 1); // block 0's own work done
         gridArrive(arrivals, target);
         firstLoads<LINEAR_ADD>(wv, uv, w.oProj, hiddenSize, qSize, rope);
-        gridWait(arrivals, target);
+        gridWait(arrivals, target, spinSleepNs);
         note(profile, 2 + 5 * layer);
         // 3. hidden += attnOut · Woᵀ
         loadBf16(xs, attnOut, qSize);
         linearStage<LINEAR_ADD>(wv, uv, xs, w.oProj, hiddenSize, qSize, hidden, nullptr, rope);
+        note(profile, 5 * numLayers + 1 + 5 * layer + 2); // block 0's own work done
         gridArrive(arrivals, target);
         firstLoads<LINEAR_SILU>(wv, uv, w.gateUp, intermediateSize, hiddenSize, rope);
-        gridWait(arrivals, target);
+        gridWait(arrivals, target, spinSleepNs);
         note(profile, 3 + 5 * layer);
         // 4. normed = RMSNorm(hidden); act = silu(normed · Wgᵀ) * (normed · Wuᵀ)
         loadNormalized(xs, hidden, w.postAttentionLayernorm, hiddenSize, eps);
         linearStage<LINEAR_SILU>(wv, uv, xs, w.gateUp, intermediateSize, hiddenSize, nullptr, act, rope);
+        note(profile, 5 * numLayers + 1 + 5 * layer + 3); // block 0's own work done
         gridArrive(arrivals, target);
         firstLoads<LINEAR_ADD>(wv, uv, w.downProj, hiddenSize, intermediateSize, rope);
-        gridWait(arrivals, target);
+        gridWait(arrivals, target, spinSleepNs);
         note(profile, 4 + 5 * layer);
         // 5. hidden += act · Wdᵀ
         loadBf16(xs, act, intermediateSize);
         linearStage<LINEAR_ADD>(wv, uv, xs, w.downProj, hiddenSize, intermediateSize, hidden, nullptr, rope);
         if (last) break; // after the last layer the kernel's end is the barrier
+        note(profile, 5 * numLayers + 1 + 5 * layer + 4); // block 0's own work done
         gridArrive(arrivals, target);
         firstLoads<LINEAR_ROPE>(wv, uv, layers[layer + 1].qkv, pairs, hiddenSize, rope);
-        gridWait(arrivals, target);
+        gridWait(arrivals, target, spinSleepNs);
         note(profile, 5 + 5 * layer);
     }
     note(profile, 5 * numLayers);
@@ -445,12 +453,13 @@ extern "C" __global__ void __launch_bounds__(THREADS, 2) decode_layers_q##QPB_VA
         const int* __restrict__ seqLens,          /* [1] tokens in the cache, this one included */                 \
         const int* __restrict__ blockTables,      /* [1, maxNumBlocksPerSeq] */                                    \
         unsigned* counters,                       /* [32 + numHeads] barrier, exits, splits done; zeroed once */   \
-        unsigned long long* profile,              /* [5 * numLayers + 1] stage boundaries (ns), or null */         \
+        unsigned long long* profile,              /* [10 * numLayers + 1] stage boundaries, then block 0's work ends (ns), or null */ \
         int hiddenSize, int intermediateSize, int numHeads, int numKvHeads, int headSize, int blockSize,          \
-        int maxNumBlocksPerSeq, int maxSplits, float eps, float scale) {                                           \
+        int maxNumBlocksPerSeq, int maxSplits, float eps, float scale,                                            \
+        int spinSleepNs) {                        /* pause between barrier polls (0: none) */                      \
     decodeLayers<QPB_VALUE>(layers, numLayers, hidden, query, attnOut, partials, act, invFreq, positions, slotMapping, \
             seqLens, blockTables, counters, profile, hiddenSize, intermediateSize, numHeads, numKvHeads, \
-            headSize, blockSize, maxNumBlocksPerSeq, maxSplits, eps, scale);                                        \
+            headSize, blockSize, maxNumBlocksPerSeq, maxSplits, eps, scale, spinSleepNs);                           \
 }
 DECODE_LAYERS_KERNEL(1)
 DECODE_LAYERS_KERNEL(2)
@@ -460,7 +469,7 @@ extern "C" __global__ void grid_barrier_bench(unsigned* counters, int rounds) {
     unsigned target = 0;
     for (int r = 0; r < rounds; r++) {
         gridArrive(counters, target);
-        gridWait(counters, target);
+        gridWait(counters, target, 0);
     }
     leaveGrid(counters, counters + 1);
 }

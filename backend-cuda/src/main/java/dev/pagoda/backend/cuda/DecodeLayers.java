@@ -33,7 +33,10 @@ final class DecodeLayers {
     private final int sharedBytes;
     private final DeviceBuffer counters; // [32 + numHeads] uint32: the grid barrier's arrivals and generation, then
                                          // each query-head group's finished splits (zero once; the kernel leaves them zero)
-    private final DeviceBuffer profile;  // [5 * numLayers + 1] ns at each stage boundary, with -Dpagoda.cuda.persistentDecode.profile=true
+    private final DeviceBuffer profile;  // [10 * numLayers + 1] ns at each stage boundary, then where block 0's own work in each ended
+                                         // (-Dpagoda.cuda.persistentDecode.profile=true)
+    /** Pause between barrier polls, ns (0: none; {@code -Dpagoda.cuda.persistentDecode.spinSleepNs}). */
+    final int spinSleepNs = Integer.getInteger("pagoda.cuda.persistentDecode.spinSleepNs", 0);
     private DeviceBuffer layerTable;     // [numLayers, POINTERS_PER_LAYER] device addresses, for tableFor
     private CudaKvCache tableFor;
 
@@ -73,7 +76,7 @@ final class DecodeLayers {
         this.counters = cuda.allocate(4L * (32 + config.numAttentionHeads()));
         cuda.zero(counters);
         this.profile = Boolean.getBoolean("pagoda.cuda.persistentDecode.profile")
-                ? cuda.allocate(8L * (5 * config.numHiddenLayers() + 1)) : null;
+                ? cuda.allocate(8L * (10 * config.numHiddenLayers() + 1)) : null;
     }
 
     /**
@@ -84,17 +87,22 @@ final class DecodeLayers {
     String stageProfile() {
         if (profile == null) return "";
         int numLayers = config.numHiddenLayers();
-        long[] t = new long[5 * numLayers + 1];
+        long[] t = new long[10 * numLayers + 1];
         cuda.synchronize();
         JCudaDriver.cuMemcpyDtoH(Pointer.to(t), profile.pointer(), 8L * t.length);
         String[] names = {"qkv", "attention", "o_proj", "gate_up", "down"};
-        double[] sum = new double[5];
+        double[] sum = new double[5], work = new double[5];
         for (int l = 0; l < numLayers; l++) {
-            for (int s = 0; s < 5; s++) sum[s] += t[5 * l + s + 1] - t[5 * l + s];
+            for (int s = 0; s < 5; s++) {
+                sum[s] += t[5 * l + s + 1] - t[5 * l + s];
+                if (l + 1 < numLayers || s < 4) work[s] += t[5 * numLayers + 1 + 5 * l + s] - t[5 * l + s];
+            }
         }
         StringBuilder out = new StringBuilder(String.format("persistent kernel, %d blocks (one grid barrier alone: %.2f µs): %.1f µs in all; per layer:",
                 gridSize, barrierMicros(2000), (t[5 * numLayers] - t[0]) / 1e3));
-        for (int s = 0; s < 5; s++) out.append(String.format(" %s %.2f", names[s], sum[s] / numLayers / 1e3));
+        for (int s = 0; s < 5; s++) {
+            out.append(String.format(" %s %.2f (block 0 busy %.2f)", names[s], sum[s] / numLayers / 1e3, work[s] / (s < 4 ? numLayers : numLayers - 1) / 1e3));
+        }
         return out.append(" µs").toString();
     }
 
@@ -139,7 +147,7 @@ final class DecodeLayers {
                 layerTable(cache).address(), config.numHiddenLayers(), ws.hidden.address(), ws.query.address(), ws.attnOut.address(),
                 ws.attnPartials.address(), ws.act.address(), invFreq, b.positions(), b.slotMapping(), b.seqLens(), b.blockTables(),
                 counters.address(), profile == null ? 0L : profile.address(), config.hiddenSize(), config.intermediateSize(), config.numAttentionHeads(), config.numKeyValueHeads(),
-                config.headDim(), cache.blockSize, b.maxNumBlocksPerSeq(), PagedAttention.MAX_SPLITS, eps, scale);
+                config.headDim(), cache.blockSize, b.maxNumBlocksPerSeq(), PagedAttention.MAX_SPLITS, eps, scale, spinSleepNs);
     }
 
     /**
