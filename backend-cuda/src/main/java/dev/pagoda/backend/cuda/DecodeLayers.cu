@@ -72,15 +72,12 @@ __device__ __forceinline__ void gridArrive(unsigned* arrivals, unsigned& target)
 }
 
 // What any block wrote before its gridArrive is visible after this.
-// sleepNs > 0: pause between polls (fewer loads on the counter's cache line while others arrive).
-__device__ __forceinline__ void gridWait(const unsigned* arrivals, unsigned target, int sleepNs) {
+__device__ __forceinline__ void gridWait(const unsigned* arrivals, unsigned target) {
     if (threadIdx.x == 0) {
         unsigned now;
-        while (true) {
+        do {
             asm volatile("ld.acquire.gpu.global.u32 %0, [%1];" : "=r"(now) : "l"(arrivals) : "memory");
-            if (now >= target) break;
-            if (sleepNs > 0) __nanosleep(sleepNs);
-        }
+        } while (now < target);
     }
     __syncthreads();
 }
@@ -102,13 +99,15 @@ __device__ __forceinline__ void loadNormalized(__nv_bfloat16* xs, const float* h
     __shared__ float scratch[32];
     const float4* h4 = reinterpret_cast<const float4*>(hidden);
     bool kept = size <= THREADS * 4 * KEPT;
-    float4 h[KEPT];
+    float4 h[KEPT], g[KEPT]; // hidden and the norm's weights, loaded together (one round trip, not two)
     float sumOfSquares = 0.0f;
     if (kept) {
         #pragma unroll
         for (int k = 0; k < KEPT; k++) {
             int i = threadIdx.x + k * THREADS;
-            h[k] = i < size / 4 ? __ldcg(h4 + i) : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+            bool inside = i < size / 4;
+            h[k] = inside ? __ldcg(h4 + i) : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+            g[k] = inside ? __ldg(reinterpret_cast<const float4*>(normWeight) + i) : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
         }
         #pragma unroll
         for (int k = 0; k < KEPT; k++) sumOfSquares += h[k].x * h[k].x + h[k].y * h[k].y + h[k].z * h[k].z + h[k].w * h[k].w;
@@ -124,11 +123,10 @@ __device__ __forceinline__ void loadNormalized(__nv_bfloat16* xs, const float* h
         for (int k = 0; k < KEPT; k++) {
             int i = threadIdx.x + k * THREADS;
             if (i < size / 4) {
-                float4 g = __ldg(reinterpret_cast<const float4*>(normWeight) + i);
-                xs[4 * i] = __float2bfloat16(g.x * (h[k].x * inverseRms));
-                xs[4 * i + 1] = __float2bfloat16(g.y * (h[k].y * inverseRms));
-                xs[4 * i + 2] = __float2bfloat16(g.z * (h[k].z * inverseRms));
-                xs[4 * i + 3] = __float2bfloat16(g.w * (h[k].w * inverseRms));
+                xs[4 * i] = __float2bfloat16(g[k].x * (h[k].x * inverseRms));
+                xs[4 * i + 1] = __float2bfloat16(g[k].y * (h[k].y * inverseRms));
+                xs[4 * i + 2] = __float2bfloat16(g[k].z * (h[k].z * inverseRms));
+                xs[4 * i + 3] = __float2bfloat16(g[k].w * (h[k].w * inverseRms));
             }
         }
     } else {
@@ -346,7 +344,7 @@ __device__ __forceinline__ void decodeLayers(
         const int* __restrict__ slotMapping, const int* __restrict__ seqLens, const int* __restrict__ blockTables, unsigned* counters,
         unsigned long long* profile,
         int hiddenSize, int intermediateSize, int numHeads, int numKvHeads, int headSize, int blockSize, int maxNumBlocksPerSeq,
-        int maxSplits, float eps, float scale, int spinSleepNs) {
+        int maxSplits, float eps, float scale) {
     extern __shared__ uint4 dynamicShared[]; // xs; in the attention stage decodeAttention's partial sums
     __nv_bfloat16* xs = reinterpret_cast<__nv_bfloat16*>(dynamicShared);
     unsigned* arrivals = counters, *exits = counters + 1; // gridBarrier's, leaveGrid's
@@ -384,7 +382,7 @@ __device__ __forceinline__ void decodeLayers(
         linearStage<LINEAR_ROPE>(wv, uv, xs, w.qkv, pairs, hiddenSize, nullptr, nullptr, rope);
         note(profile, 5 * numLayers + 1 + 5 * layer + 0); // block 0's own work done
         gridArrive(arrivals, target);
-        gridWait(arrivals, target, spinSleepNs);
+        gridWait(arrivals, target);
         note(profile, 1 + 5 * layer);
         // 2. attention over the paged KV cache.   attnOut: [numHeads, headSize]
         for (int item = blockIdx.x; item < attentionItems; item += gridDim.x) {
@@ -399,7 +397,7 @@ __device__ __forceinline__ void decodeLayers(
         note(profile, 5 * numLayers + 1 + 5 * layer + 1); // block 0's own work done
         gridArrive(arrivals, target);
         firstLoads<LINEAR_ADD>(wv, uv, w.oProj, hiddenSize, qSize, rope);
-        gridWait(arrivals, target, spinSleepNs);
+        gridWait(arrivals, target);
         note(profile, 2 + 5 * layer);
         // 3. hidden += attnOut · Woᵀ
         loadBf16(xs, attnOut, qSize);
@@ -407,7 +405,7 @@ __device__ __forceinline__ void decodeLayers(
         note(profile, 5 * numLayers + 1 + 5 * layer + 2); // block 0's own work done
         gridArrive(arrivals, target);
         firstLoads<LINEAR_SILU>(wv, uv, w.gateUp, intermediateSize, hiddenSize, rope);
-        gridWait(arrivals, target, spinSleepNs);
+        gridWait(arrivals, target);
         note(profile, 3 + 5 * layer);
         // 4. normed = RMSNorm(hidden); act = silu(normed · Wgᵀ) * (normed · Wuᵀ)
         loadNormalized(xs, hidden, w.postAttentionLayernorm, hiddenSize, eps);
@@ -415,7 +413,7 @@ __device__ __forceinline__ void decodeLayers(
         note(profile, 5 * numLayers + 1 + 5 * layer + 3); // block 0's own work done
         gridArrive(arrivals, target);
         firstLoads<LINEAR_ADD>(wv, uv, w.downProj, hiddenSize, intermediateSize, rope);
-        gridWait(arrivals, target, spinSleepNs);
+        gridWait(arrivals, target);
         note(profile, 4 + 5 * layer);
         // 5. hidden += act · Wdᵀ
         loadBf16(xs, act, intermediateSize);
@@ -424,7 +422,7 @@ __device__ __forceinline__ void decodeLayers(
         note(profile, 5 * numLayers + 1 + 5 * layer + 4); // block 0's own work done
         gridArrive(arrivals, target);
         firstLoads<LINEAR_ROPE>(wv, uv, layers[layer + 1].qkv, pairs, hiddenSize, rope);
-        gridWait(arrivals, target, spinSleepNs);
+        gridWait(arrivals, target);
         note(profile, 5 + 5 * layer);
     }
     note(profile, 5 * numLayers);
@@ -455,11 +453,10 @@ extern "C" __global__ void __launch_bounds__(THREADS, 2) decode_layers_q##QPB_VA
         unsigned* counters,                       /* [32 + numHeads] barrier, exits, splits done; zeroed once */   \
         unsigned long long* profile,              /* [10 * numLayers + 1] stage boundaries, then block 0's work ends (ns), or null */ \
         int hiddenSize, int intermediateSize, int numHeads, int numKvHeads, int headSize, int blockSize,          \
-        int maxNumBlocksPerSeq, int maxSplits, float eps, float scale,                                            \
-        int spinSleepNs) {                        /* pause between barrier polls (0: none) */                      \
+        int maxNumBlocksPerSeq, int maxSplits, float eps, float scale) {                                           \
     decodeLayers<QPB_VALUE>(layers, numLayers, hidden, query, attnOut, partials, act, invFreq, positions, slotMapping, \
             seqLens, blockTables, counters, profile, hiddenSize, intermediateSize, numHeads, numKvHeads, \
-            headSize, blockSize, maxNumBlocksPerSeq, maxSplits, eps, scale, spinSleepNs);                           \
+            headSize, blockSize, maxNumBlocksPerSeq, maxSplits, eps, scale);                                                \
 }
 DECODE_LAYERS_KERNEL(1)
 DECODE_LAYERS_KERNEL(2)
@@ -469,7 +466,7 @@ extern "C" __global__ void grid_barrier_bench(unsigned* counters, int rounds) {
     unsigned target = 0;
     for (int r = 0; r < rounds; r++) {
         gridArrive(counters, target);
-        gridWait(counters, target, 0);
+        gridWait(counters, target);
     }
     leaveGrid(counters, counters + 1);
 }

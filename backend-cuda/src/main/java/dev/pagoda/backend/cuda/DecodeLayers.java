@@ -35,8 +35,6 @@ final class DecodeLayers {
                                          // each query-head group's finished splits (zero once; the kernel leaves them zero)
     private final DeviceBuffer profile;  // [10 * numLayers + 1] ns at each stage boundary, then where block 0's own work in each ended
                                          // (-Dpagoda.cuda.persistentDecode.profile=true)
-    /** Pause between barrier polls, ns (0: none; {@code -Dpagoda.cuda.persistentDecode.spinSleepNs}). */
-    final int spinSleepNs = Integer.getInteger("pagoda.cuda.persistentDecode.spinSleepNs", 0);
     private DeviceBuffer layerTable;     // [numLayers, POINTERS_PER_LAYER] device addresses, for tableFor
     private CudaKvCache tableFor;
 
@@ -147,7 +145,7 @@ final class DecodeLayers {
                 layerTable(cache).address(), config.numHiddenLayers(), ws.hidden.address(), ws.query.address(), ws.attnOut.address(),
                 ws.attnPartials.address(), ws.act.address(), invFreq, b.positions(), b.slotMapping(), b.seqLens(), b.blockTables(),
                 counters.address(), profile == null ? 0L : profile.address(), config.hiddenSize(), config.intermediateSize(), config.numAttentionHeads(), config.numKeyValueHeads(),
-                config.headDim(), cache.blockSize, b.maxNumBlocksPerSeq(), PagedAttention.MAX_SPLITS, eps, scale, spinSleepNs);
+                config.headDim(), cache.blockSize, b.maxNumBlocksPerSeq(), PagedAttention.MAX_SPLITS, eps, scale);
     }
 
     /**

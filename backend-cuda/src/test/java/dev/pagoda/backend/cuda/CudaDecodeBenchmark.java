@@ -26,6 +26,12 @@ public final class CudaDecodeBenchmark {
     // Qwen/Qwen2.5-0.5B's config.json: 24 layers, hidden 896, 14 heads / 2 kv heads of 64, MLP 4864, vocab 151936, tied, q/k/v bias.
     static final ModelConfig QWEN_05B = new ModelConfig("Qwen2ForCausalLM", "qwen2", 896, 4864, 24, 14, 2, 64, 151936, 32768,
             1e-6, 1_000_000.0, new RopeScaling.None(), true, true, false, DType.BF16, -1, List.of(151643));
+    // Qwen/Qwen2.5-1.5B's config.json: 28 layers, hidden 1536, 12 heads / 2 kv heads of 128, MLP 8960, tied, q/k/v bias.
+    static final ModelConfig QWEN_15B = new ModelConfig("Qwen2ForCausalLM", "qwen2", 1536, 8960, 28, 12, 2, 128, 151936, 32768,
+            1e-6, 1_000_000.0, new RopeScaling.None(), true, true, false, DType.BF16, -1, List.of(151643));
+    // Qwen/Qwen2.5-3B's config.json: 36 layers, hidden 2048, 16 heads / 2 kv heads of 128, MLP 11008, tied, q/k/v bias.
+    static final ModelConfig QWEN_3B = new ModelConfig("Qwen2ForCausalLM", "qwen2", 2048, 11008, 36, 16, 2, 128, 151936, 32768,
+            1e-6, 1_000_000.0, new RopeScaling.None(), true, true, false, DType.BF16, -1, List.of(151643));
     // meta-llama/Meta-Llama-3-8B's config.json: 32 layers, hidden 4096, 32 heads / 8 kv heads of 128, MLP 14336, vocab 128256, untied.
     static final ModelConfig LLAMA3_8B = new ModelConfig("LlamaForCausalLM", "llama", 4096, 14336, 32, 32, 8, 128, 128256, 8192,
             1e-5, 500_000.0, new RopeScaling.None(), false, false, false, DType.BF16, 128000, List.of(128001));
@@ -41,7 +47,9 @@ public final class CudaDecodeBenchmark {
             }
             return;
         }
-        if (sections.contains("persistent")) persistent(steps);
+        if (sections.contains("persistent")) persistent(steps, QWEN_05B, "Qwen2.5-0.5B", true);
+        if (sections.contains("persistent-1.5b")) persistent(steps, QWEN_15B, "Qwen2.5-1.5B", false);
+        if (sections.contains("persistent-3b")) persistent(steps, QWEN_3B, "Qwen2.5-3B", false);
         if (sections.contains("qwen")) qwen(steps);
         if (sections.contains("llama8b")) llama8b(Math.min(steps, 64));
     }
@@ -68,14 +76,15 @@ public final class CudaDecodeBenchmark {
         }
     }
 
-    /** Only the persistent decode kernel against the five-kernel path, 0.5B shape, short and 8k contexts (for trying its settings). */
-    static void persistent(int steps) {
-        try (Arena arena = Arena.ofShared(); CudaBackend backend = load(QWEN_05B, arena, "Qwen2.5-0.5B")) {
+    /** Only the persistent decode kernel against the five-kernel path: a short context, and an 8k one when {@code longContext}. */
+    static void persistent(int steps, ModelConfig config, String name, boolean longContext) {
+        try (Arena arena = Arena.ofShared(); CudaBackend backend = load(config, arena, name)) {
             double boundMs = bound(backend, bandwidth(backend));
             System.out.println("| path | wall ms/token (tok/s) | GPU ms per graph replay (tok/s) | % of HBM bound (GPU) |");
             System.out.println("| --- | --- | --- | --- |");
             row(backend, steps, 16, boundMs, "graphs, persistent kernel", true, true, true);
             withoutPersistentKernel(backend, () -> row(backend, steps, 16, boundMs, "graphs, five kernels a layer", true, true, true));
+            if (!longContext) return;
             row(backend, 32, 8000, boundMs, "context 8k: graphs, persistent kernel", true, true, true);
             withoutPersistentKernel(backend, () -> row(backend, 32, 8000, boundMs, "context 8k: graphs, five kernels a layer", true, true, true));
         }
