@@ -112,19 +112,19 @@ public final class CudaBackend implements ComputeBackend {
     }
 
     /**
-     * Whether a decode step of one sequence runs every layer in one persistent kernel (the default
-     * where the model fits it: DecodeLayers.cu) or as the fused path's five kernels a layer. Drops captured graphs.
+     * When a decode step of one sequence runs every layer in one persistent kernel (DecodeLayers.cu)
+     * instead of five kernels a layer: {@link PersistentDecode#AUTO} by default. Drops captured graphs.
      */
-    public void setPersistentDecode(boolean enabled) {
+    public void setPersistentDecode(PersistentDecode mode) {
         requireModel();
-        forwardPass.persistentDecode = enabled;
+        forwardPass.persistentDecode = mode;
         decodeGraphs.dropGraphs();
     }
 
-    /** Whether a decode step of one sequence runs every layer in one persistent kernel now (on, and the model fits it). */
+    /** Whether a decode step of one sequence runs every layer in one persistent kernel now (the mode picks it, and the model fits it). */
     public boolean persistentDecodeApplies() {
         requireModel();
-        return forwardPass.persistentDecode && forwardPass.hasPersistentKernel();
+        return forwardPass.persistentKernelApplies();
     }
 
     /**

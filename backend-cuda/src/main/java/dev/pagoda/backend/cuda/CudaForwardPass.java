@@ -18,7 +18,8 @@ import dev.pagoda.engine.model.RotaryEmbedding;
  * path, five kernels per layer with the norms, residual adds, SiLU-and-mul and RoPE inside the
  * weight-streaming {@link Gemv} kernels; larger batches (prefill) take cuBLAS GEMMs with separate
  * element-wise kernels. Both compute the same numbers up to the order of fp32 sums. A batch of one
- * decode token runs the fused path's layers as one persistent kernel ({@link DecodeLayers}).
+ * decode token may run the fused path's layers as one persistent kernel instead ({@link DecodeLayers},
+ * {@link PersistentDecode}).
  */
 final class CudaForwardPass {
     final ModelConfig config;
@@ -43,12 +44,8 @@ final class CudaForwardPass {
      * {@code -Dpagoda.cuda.fusedDecode=false} keeps them on the unfused path, for comparison).
      */
     boolean fusedDecode = !"false".equals(System.getProperty("pagoda.cuda.fusedDecode"));
-    /**
-     * Batches of one decode token through DecodeLayers.cu, every layer in one persistent kernel (the
-     * default where {@link DecodeLayers#supports}; {@code -Dpagoda.cuda.persistentDecode=false}: the
-     * five-kernel fused path, its oracle).
-     */
-    boolean persistentDecode = !"false".equals(System.getProperty("pagoda.cuda.persistentDecode"));
+    /** Which batches of one decode token run every layer in one DecodeLayers.cu kernel ({@link PersistentDecode}). */
+    PersistentDecode persistentDecode = PersistentDecode.fromSystemProperty();
     /**
      * Batches that are not pure decode through the prefill attention kernel, PagedAttentionPrefill.cu
      * (the default, for head sizes 64 and 128; {@code -Dpagoda.cuda.prefillAttention=false}: one-pass).
@@ -253,9 +250,9 @@ final class CudaForwardPass {
         gemv.linear(ws.logits.address(), ws.logitRows.address(), weights.lmHead().address(), numLogits, vocab, hidden);
     }
 
-    /** Whether the model fits {@link DecodeLayers} (whatever {@link #persistentDecode} says). */
-    boolean hasPersistentKernel() {
-        return decodeLayers != null;
+    /** Whether a one-sequence decode step runs as one {@link DecodeLayers} kernel now: the model fits it, and {@link #persistentDecode} picks it. */
+    boolean persistentKernelApplies() {
+        return decodeLayers != null && persistentDecode.uses(config);
     }
 
     /** {@link DecodeLayers#stageProfile}, or empty without the kernel. */
@@ -265,7 +262,7 @@ final class CudaForwardPass {
 
     /** Whether {@link #enqueueFused} runs {@code b}'s layers as one {@link DecodeLayers} kernel: one sequence decoding one token. */
     boolean usesPersistentKernel(DeviceBatch b) {
-        return persistentDecode && decodeLayers != null && b.numTokens() == 1 && b.numSeqs() == 1 && b.numKvSplits() > 0;
+        return persistentKernelApplies() && b.numTokens() == 1 && b.numSeqs() == 1 && b.numKvSplits() > 0;
     }
 
     /** Whether a batch of {@code numTokens} tokens takes {@link #enqueueFused}: few rows, and every linear layer fits the kernels. */

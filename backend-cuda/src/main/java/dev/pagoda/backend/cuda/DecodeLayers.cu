@@ -99,15 +99,13 @@ __device__ __forceinline__ void loadNormalized(__nv_bfloat16* xs, const float* h
     __shared__ float scratch[32];
     const float4* h4 = reinterpret_cast<const float4*>(hidden);
     bool kept = size <= THREADS * 4 * KEPT;
-    float4 h[KEPT], g[KEPT]; // hidden and the norm's weights, loaded together (one round trip, not two)
+    float4 h[KEPT];
     float sumOfSquares = 0.0f;
     if (kept) {
         #pragma unroll
         for (int k = 0; k < KEPT; k++) {
             int i = threadIdx.x + k * THREADS;
-            bool inside = i < size / 4;
-            h[k] = inside ? __ldcg(h4 + i) : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
-            g[k] = inside ? __ldg(reinterpret_cast<const float4*>(normWeight) + i) : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+            h[k] = i < size / 4 ? __ldcg(h4 + i) : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
         }
         #pragma unroll
         for (int k = 0; k < KEPT; k++) sumOfSquares += h[k].x * h[k].x + h[k].y * h[k].y + h[k].z * h[k].z + h[k].w * h[k].w;
@@ -123,10 +121,11 @@ __device__ __forceinline__ void loadNormalized(__nv_bfloat16* xs, const float* h
         for (int k = 0; k < KEPT; k++) {
             int i = threadIdx.x + k * THREADS;
             if (i < size / 4) {
-                xs[4 * i] = __float2bfloat16(g[k].x * (h[k].x * inverseRms));
-                xs[4 * i + 1] = __float2bfloat16(g[k].y * (h[k].y * inverseRms));
-                xs[4 * i + 2] = __float2bfloat16(g[k].z * (h[k].z * inverseRms));
-                xs[4 * i + 3] = __float2bfloat16(g[k].w * (h[k].w * inverseRms));
+                float4 g = __ldg(reinterpret_cast<const float4*>(normWeight) + i);
+                xs[4 * i] = __float2bfloat16(g.x * (h[k].x * inverseRms));
+                xs[4 * i + 1] = __float2bfloat16(g.y * (h[k].y * inverseRms));
+                xs[4 * i + 2] = __float2bfloat16(g.z * (h[k].z * inverseRms));
+                xs[4 * i + 3] = __float2bfloat16(g.w * (h[k].w * inverseRms));
             }
         }
     } else {

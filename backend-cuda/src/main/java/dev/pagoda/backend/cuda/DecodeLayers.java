@@ -11,8 +11,8 @@ import jcuda.driver.JCudaDriver;
  * Launches DecodeLayers.cu: every decoder layer of a one-sequence decode step in one persistent
  * kernel, with grid barriers between its stages instead of five kernel boundaries a layer. What
  * {@link CudaForwardPass#enqueue} launches for a batch of one decode token when the model fits it
- * ({@link #supports}); the five-kernel fused path is its oracle ({@code -Dpagoda.cuda.persistentDecode=false}
- * switches it off, {@link CudaBackend#setPersistentDecode} too).
+ * ({@link #supports}) and {@link PersistentDecode} picks it (by default for models whose layers are
+ * large, such as Llama-3-8B); the five-kernel fused path is its oracle.
  *
  * <p>The kernel's blocks wait for each other at every barrier, so all of them must be on the GPU at
  * once: the grid is the number of multiprocessors times the blocks that fit on one (at most two),

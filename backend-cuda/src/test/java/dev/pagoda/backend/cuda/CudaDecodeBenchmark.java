@@ -65,13 +65,13 @@ public final class CudaDecodeBenchmark {
             row(backend, steps, 16, boundMs, "graphs, fused Gemv.cu, one-pass attention", true, true, false);
             row(backend, steps, 16, boundMs, "graphs, fused Gemv.cu, decode attention (default)", true, true, true);
             withoutProgrammaticLaunch(backend, () -> row(backend, steps, 16, boundMs, "same, programmatic dependent launch off", true, true, true));
-            withoutPersistentKernel(backend, () -> row(backend, steps, 16, boundMs, "same, five kernels a layer (persistent kernel off)", true, true, true));
+            withPersistentKernel(backend, PersistentDecode.ON, () -> row(backend, steps, 16, boundMs, "same, persistent kernel forced on (DecodeLayers.cu)", true, true, true));
             sampledRow(backend, steps, 16, boundMs, "graphs + sampling on the device (the engine's path)");
             row(backend, steps, 16, boundMs, "eager, fused Gemv.cu, decode attention", false, true, true);
             // A long context: where splitting the attention over the context matters.
             row(backend, 64, 8000, boundMs, "context 8k: graphs, fused, one-pass attention", true, true, false);
             row(backend, 64, 8000, boundMs, "context 8k: graphs, fused, decode attention (split by the rule)", true, true, true);
-            withoutPersistentKernel(backend, () -> row(backend, 64, 8000, boundMs, "context 8k: same, five kernels a layer", true, true, true));
+            withPersistentKernel(backend, PersistentDecode.ON, () -> row(backend, 64, 8000, boundMs, "context 8k: same, persistent kernel forced on", true, true, true));
             System.out.println(backend.pathStatistics());
         }
     }
@@ -82,11 +82,11 @@ public final class CudaDecodeBenchmark {
             double boundMs = bound(backend, bandwidth(backend));
             System.out.println("| path | wall ms/token (tok/s) | GPU ms per graph replay (tok/s) | % of HBM bound (GPU) |");
             System.out.println("| --- | --- | --- | --- |");
-            row(backend, steps, 16, boundMs, "graphs, persistent kernel", true, true, true);
-            withoutPersistentKernel(backend, () -> row(backend, steps, 16, boundMs, "graphs, five kernels a layer", true, true, true));
+            withPersistentKernel(backend, PersistentDecode.ON, () -> row(backend, steps, 16, boundMs, "graphs, persistent kernel", true, true, true));
+            withPersistentKernel(backend, PersistentDecode.OFF, () -> row(backend, steps, 16, boundMs, "graphs, five kernels a layer", true, true, true));
             if (!longContext) return;
-            row(backend, 32, 8000, boundMs, "context 8k: graphs, persistent kernel", true, true, true);
-            withoutPersistentKernel(backend, () -> row(backend, 32, 8000, boundMs, "context 8k: graphs, five kernels a layer", true, true, true));
+            withPersistentKernel(backend, PersistentDecode.ON, () -> row(backend, 32, 8000, boundMs, "context 8k: graphs, persistent kernel", true, true, true));
+            withPersistentKernel(backend, PersistentDecode.OFF, () -> row(backend, 32, 8000, boundMs, "context 8k: graphs, five kernels a layer", true, true, true));
         }
     }
 
@@ -99,7 +99,7 @@ public final class CudaDecodeBenchmark {
             row(backend, steps, 16, boundMs, "8B graphs, unfused (cuBLAS + element-wise kernels), one-pass attention", true, false, false);
             row(backend, steps, 16, boundMs, "8B graphs, fused Gemv.cu, decode attention (default)", true, true, true);
             withoutProgrammaticLaunch(backend, () -> row(backend, steps, 16, boundMs, "8B same, programmatic dependent launch off", true, true, true));
-            withoutPersistentKernel(backend, () -> row(backend, steps, 16, boundMs, "8B same, five kernels a layer (persistent kernel off)", true, true, true));
+            withPersistentKernel(backend, PersistentDecode.OFF, () -> row(backend, steps, 16, boundMs, "8B same, five kernels a layer (persistent kernel off)", true, true, true));
             sampledRow(backend, steps, 16, boundMs, "8B graphs + sampling on the device (the engine's path)");
             System.out.println(backend.pathStatistics());
         }
@@ -113,13 +113,13 @@ public final class CudaDecodeBenchmark {
         backend.setProgrammaticLaunch(true);
     }
 
-    /** Runs {@code rows} with the persistent decode kernel (DecodeLayers.cu) off, then back on; nothing where the model does not fit it. */
-    static void withoutPersistentKernel(CudaBackend backend, Runnable rows) {
-        System.out.println("persistent decode kernel: " + (backend.persistentDecodeApplies() ? "on by default" : "not used for this model"));
-        if (!backend.persistentDecodeApplies()) return;
-        backend.setPersistentDecode(false);
-        rows.run();
-        backend.setPersistentDecode(true);
+    /** Runs {@code rows} with the persistent decode kernel in {@code mode}, then back to AUTO; nothing where the kernel cannot run the model. */
+    static void withPersistentKernel(CudaBackend backend, PersistentDecode mode, Runnable rows) {
+        backend.setPersistentDecode(PersistentDecode.ON);
+        boolean fits = backend.persistentDecodeApplies();
+        backend.setPersistentDecode(mode);
+        if (fits) rows.run();
+        backend.setPersistentDecode(PersistentDecode.AUTO);
     }
 
     static CudaBackend load(ModelConfig config, Arena arena, String name) {
@@ -128,6 +128,8 @@ public final class CudaDecodeBenchmark {
         ModelWeights weights = DummyWeights.create(config, arena, RandomWeights.DEFAULT);
         long t1 = System.nanoTime();
         backend.loadModel(config, weights);
+        System.out.printf("persistent decode kernel by default (auto, %.0f MB a layer): %s%n", PersistentDecode.layerWeightBytes(config) / 1e6,
+                backend.persistentDecodeApplies() ? "yes" : "no, five kernels a layer");
         System.out.printf("%ndevice: %s%nmodel: %s-shaped, dummy bf16 weights: made in %.1f s, uploaded in %.1f s%n",
                 backend.describeDevice(), name, (t1 - t0) / 1e9, (System.nanoTime() - t1) / 1e9);
         return backend;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.pagoda.backend.cuda.ConformanceBatches;
 import dev.pagoda.backend.cuda.CudaBackend;
 import dev.pagoda.backend.cuda.LogitComparison;
+import dev.pagoda.backend.cuda.PersistentDecode;
 import dev.pagoda.engine.backend.BackendOptions;
 import dev.pagoda.engine.backend.ComputeBackends;
 import dev.pagoda.engine.backend.ForwardBatch;
@@ -38,7 +39,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * head per attention item) and Llama-3-8B's (GQA 4, heads of 128: two per item), shrunk to 3 layers.
  */
 @Tag("gpu")
-class PersistentDecodeTest {
+class DecodeLayersTest {
     static final int BLOCK_SIZE = 16, NUM_BLOCKS = 96, MAX_LEN = 1200;
 
     static Stream<Named<ModelConfig>> shapes() {
@@ -60,7 +61,8 @@ class PersistentDecodeTest {
                 b.loadModel(config, weights);
                 b.allocateKvCache(NUM_BLOCKS, BLOCK_SIZE);
             }
-            fused.setPersistentDecode(false);
+            persistent.setPersistentDecode(PersistentDecode.ON); // AUTO would pick five kernels for layers this small
+            fused.setPersistentDecode(PersistentDecode.OFF);
             assertTrue(persistent.persistentDecodeApplies(), "the persistent kernel should run this shape");
             List<ConformanceBatches.Seq> seqs = ConformanceBatches.randomSequences(1, MAX_LEN, config.vocabSize(), 5, BLOCK_SIZE, NUM_BLOCKS);
 
