@@ -1,21 +1,28 @@
-// Every decoder layer of a batch-1 decode step in one persistent kernel, launched by DecodeLayers.java.
+// Every decoder layer of a one-sequence decode step in one persistent kernel, launched by
+// DecodeLayers.java where PersistentDecode picks it (by default for large layers: Llama-3-8B).
 // CudaForwardPass.enqueueFused is its specification and oracle: the same five steps a layer (qkv +
 // RoPE, attention, o_proj + residual, gate_up + SiLU, down + residual), the same roundings, the same
 // weights; here they are stages of one kernel instead of five kernels.
 //
-// Why. At batch 1 a decode step is weight streaming: ~30 MB a layer for Qwen2.5-0.5B, 10.5 µs at the
-// H100's bandwidth. As five kernels it takes ~29 µs: each kernel is so short that its ramp-up, its
-// tail and the gap to the next one cost as much as its loads. Here one grid of at most two blocks per
-// multiprocessor stays resident for the whole stack, and
-//   - a grid barrier (gridBarrier) replaces each kernel boundary: ~1 µs instead of launch + drain;
-//   - the weights of the stage after next are prefetched into L2 (cp.async.bulk.prefetch.L2) while
-//     the current stage runs, so HBM streams through the barriers; each stage reads mostly from L2.
+// Why. At batch 1 a decode step is weight streaming, and as five kernels a layer each kernel's ramp-up,
+// tail and the gap to the next cost time besides its loads. Here one grid (two blocks per
+// multiprocessor) stays resident for the whole stack, a grid barrier replaces each kernel boundary,
+// and between arriving at a barrier and waiting at it every block issues the next stage's first round
+// of weight loads (they need nothing from the others), so they are in flight while it waits.
+// Measured on an H100 (docs/benchmarks-cuda.md, "A persistent decode kernel"): 5.74 instead of 6.08 ms
+// a token for Llama-3-8B (92 % of the copy-kernel bound), but 0.85 instead of 0.78 ms for
+// Qwen2.5-0.5B: a stage costs at least ~3–5 µs here (barrier 1.4 µs, the inputs read back from L2,
+// the slowest block), about what a kernel boundary with programmatic dependent launch costs.
+// Prefetching the next stage's weights into L2 (cp.async.bulk.prefetch.L2) was tried and was slower.
 //
-// Stages of layer L (one grid barrier after each; the next stage needs all of the previous one):
+// Stages of layer L (a grid barrier after each; the next stage needs all of the previous one):
 //   1. qkv:       xs = RMSNorm(hidden) (every block, into shared memory); pairs of q | k | v rows
 //                 → bias, RoPE → query, and K/V into this token's cache slot (RopeStore.cuh)
-//   2. attention: decodeAttention (PagedAttentionDecode.cuh) over (kvHead, queryGroup, split) items
-//   3. o_proj:    xs = attnOut, or the splits combined (as paged_attention_reduce); hidden += xs · Woᵀ
+//   2. attention: decodeAttention (PagedAttentionDecode.cuh) over (kvHead, queryGroup, split) items,
+//                 the context cut so that an item is one round of its loop (chosen here from seqLens,
+//                 so one graph serves every length); the block finishing a group's last split
+//                 combines the splits (combineIfLastSplit)
+//   3. o_proj:    xs = attnOut; hidden += xs · Woᵀ
 //   4. gate_up:   xs = RMSNorm(hidden); act = silu(xs · Wgᵀ) * (xs · Wuᵀ)
 //   5. down:      xs = act; hidden += xs · Wdᵀ
 // Each linear stage hands out its units (output features, or row pairs) to warps across the grid:
@@ -25,8 +32,8 @@
 // Memory model. Data written during the kernel (hidden, query, the new K/V, attnOut, partials, act)
 // is read with ld.global.cg (L2; L1 is not coherent between multiprocessors) and never through the
 // read-only path; weights, the batch and the block tables do not change while it runs (__ldg).
-// gridBarrier releases each block's writes (__syncthreads, then a gpu-scope fence by thread 0) and
-// acquires everyone's (the generation read with ld.acquire.gpu).
+// gridArrive releases each block's writes (__syncthreads, then a release-add by thread 0);
+// gridWait acquires everyone's (ld.acquire.gpu of the arrival count).
 //
 // Residency: the host launches at most as many blocks as fit on the GPU at once (occupancy query),
 // so every block reaches every barrier; with programmatic dependent launch, the kernel before this one
