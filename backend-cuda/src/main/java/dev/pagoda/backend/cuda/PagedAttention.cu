@@ -89,7 +89,7 @@ extern "C" __global__ void paged_attention(
     float q[8]; // this lane's elements of the query
     const float* qRow = query + ((long long) row * numHeads + head) * headSize + d0;
     #pragma unroll
-    for (int i = 0; i < 8; i++) q[i] = __ldcg(qRow + i);
+    for (int i = 0; i < 8; i++) q[i] = qRow[i];
 
     float acc[8]; // output elements d0 ..< d0 + 8 over this group's positions, not yet divided by the sum
     #pragma unroll
@@ -109,7 +109,7 @@ extern "C" __global__ void paged_attention(
                 // region: cuda-key-lookup
                 int physicalBlock = blockTable[j / blockSize];
                 long long slot = (long long) physicalBlock * blockSize + j % blockSize;
-                uint4 raw = __ldcg(reinterpret_cast<const uint4*>(keyCache + (slot * numKvHeads + kvHead) * headSize + d0));
+                uint4 raw = *reinterpret_cast<const uint4*>(keyCache + (slot * numKvHeads + kvHead) * headSize + d0);
                 // endregion
                 const __nv_bfloat162* k2 = reinterpret_cast<const __nv_bfloat162*>(&raw);
                 #pragma unroll
@@ -145,7 +145,7 @@ extern "C" __global__ void paged_attention(
             int j = tileStart + t;
             int physicalBlock = blockTable[j / blockSize];
             long long slot = (long long) physicalBlock * blockSize + j % blockSize;
-            uint4 raw = __ldcg(reinterpret_cast<const uint4*>(valueCache + (slot * numKvHeads + kvHead) * headSize + d0));
+            uint4 raw = *reinterpret_cast<const uint4*>(valueCache + (slot * numKvHeads + kvHead) * headSize + d0);
             const __nv_bfloat162* v2 = reinterpret_cast<const __nv_bfloat162*>(&raw);
             float p = scores[t];
             #pragma unroll

@@ -55,7 +55,7 @@ extern "C" __global__ void __launch_bounds__(THREADS, 2) paged_attention_decode_
         float scale) {                                /* multiplier of q · k, usually 1 / sqrt(headSize) */     \
     pagoda::allowNextKernel();                                                                                  \
     pagoda::waitForPriorKernels(); /* Common.cuh */                                                             \
-    pagoda::decodeAttention<QPB_VALUE, U_VALUE, true>(blockIdx.x, blockIdx.y, out, tmpOut, maxLogits, expSums, query, keyCache, valueCache, seqLens, blockTables,       \
+    pagoda::decodeAttention<QPB_VALUE, U_VALUE, false>(blockIdx.x, blockIdx.y, out, tmpOut, maxLogits, expSums, query, keyCache, valueCache, seqLens, blockTables,       \
             maxNumBlocksPerSeq, numHeads, numKvHeads, headSize, blockSize, numSplits, scale);                   \
 }
 DECODE_KERNEL(1, 4, )

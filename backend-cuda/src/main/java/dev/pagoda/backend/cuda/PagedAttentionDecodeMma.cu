@@ -103,7 +103,7 @@ __device__ __forceinline__ void decodeMma(
         for (int ks = 0; ks < K_STEPS; ks++) {
             #pragma unroll
             for (int half = 0; half < 2; half++) {
-                float2 v = g < group ? __ldcg(reinterpret_cast<const float2*>(q + ks * 16 + half * 8 + 2 * t)) : make_float2(0.0f, 0.0f);
+                float2 v = g < group ? *reinterpret_cast<const float2*>(q + ks * 16 + half * 8 + 2 * t) : make_float2(0.0f, 0.0f);
                 v.x *= scale;
                 v.y *= scale;
                 __nv_bfloat162 hi = __floats2bfloat162_rn(v.x, v.y);

@@ -141,10 +141,10 @@ __device__ void prefillAttention(
         #pragma unroll
         for (int k = 0; k < HEAD / 16; k++) {
             int c = 16 * k + 2 * t;
-            float2 a = ok0 ? __ldcg(reinterpret_cast<const float2*>(q0 + c)) : make_float2(0.f, 0.f);
-            float2 b = ok1 ? __ldcg(reinterpret_cast<const float2*>(q1 + c)) : make_float2(0.f, 0.f);
-            float2 c2 = ok0 ? __ldcg(reinterpret_cast<const float2*>(q0 + c + 8)) : make_float2(0.f, 0.f);
-            float2 d = ok1 ? __ldcg(reinterpret_cast<const float2*>(q1 + c + 8)) : make_float2(0.f, 0.f);
+            float2 a = ok0 ? *reinterpret_cast<const float2*>(q0 + c) : make_float2(0.f, 0.f);
+            float2 b = ok1 ? *reinterpret_cast<const float2*>(q1 + c) : make_float2(0.f, 0.f);
+            float2 c2 = ok0 ? *reinterpret_cast<const float2*>(q0 + c + 8) : make_float2(0.f, 0.f);
+            float2 d = ok1 ? *reinterpret_cast<const float2*>(q1 + c + 8) : make_float2(0.f, 0.f);
             float v[4][2] = {{a.x * s, a.y * s}, {b.x * s, b.y * s}, {c2.x * s, c2.y * s}, {d.x * s, d.y * s}};
             #pragma unroll
             for (int i = 0; i < 4; i++) {
