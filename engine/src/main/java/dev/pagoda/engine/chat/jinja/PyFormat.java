@@ -34,9 +34,14 @@ final class PyFormat {
                 haveValue = true;
                 i = close + 1;
             }
+            // Python's grammar: flags, width, then an optional '.' and precision ("%1.2.3s" ends at the second '.').
             int specStart = i;
             while (i < fmt.length() && "-+ #0".indexOf(fmt.charAt(i)) >= 0) i++;
-            while (i < fmt.length() && (Character.isDigit(fmt.charAt(i)) || fmt.charAt(i) == '.')) i++;
+            while (i < fmt.length() && Character.isDigit(fmt.charAt(i))) i++;
+            if (i < fmt.length() && fmt.charAt(i) == '.') {
+                i++;
+                while (i < fmt.length() && Character.isDigit(fmt.charAt(i))) i++;
+            }
             if (i >= fmt.length()) throw new TemplateException("ValueError: incomplete format");
             String spec = fmt.substring(specStart, i);
             char type = fmt.charAt(i);
@@ -60,13 +65,21 @@ final class PyFormat {
     private static final Object NONE = new Object();
 
     private static String formatOne(String spec, char type, Object value) {
+        try {
+            return formatChecked(spec, type, value);
+        } catch (java.util.IllegalFormatException e) { // a flag combination Java's Formatter refuses and no case below maps
+            throw new TemplateException("ValueError: unsupported format '%" + spec + type + "'");
+        }
+    }
+
+    private static String formatChecked(String spec, char type, Object value) {
         String javaSpec = "%" + spec;
         return switch (type) {
-            case 's' -> String.format(javaSpec + "s", PyValues.str(value));
-            case 'r' -> String.format(javaSpec + "s", PyValues.repr(value));
+            case 's' -> String.format(stringSpec(spec) + "s", PyValues.str(value));
+            case 'r' -> String.format(stringSpec(spec) + "s", PyValues.repr(value));
             case 'd', 'i' -> {
                 if (!PyValues.isNumber(value)) throw new TemplateException("TypeError: %" + type + " format: a real number is required, not " + PyValues.typeName(value));
-                yield String.format(javaSpec + "d", (long) PyValues.toDouble(value));
+                yield integer(spec, (long) PyValues.toDouble(value));
             }
             case 'f', 'F' -> {
                 if (!PyValues.isNumber(value)) throw new TemplateException("TypeError: must be real number, not " + PyValues.typeName(value));
@@ -79,6 +92,30 @@ final class PyFormat {
             case 'x', 'X', 'o' -> String.format(javaSpec + type, PyValues.toLong(value));
             default -> throw new TemplateException("ValueError: unsupported format character '" + type + "'");
         };
+    }
+
+    /** A {@code %s} spec Java accepts: Python ignores the flags other than '-' for strings ({@code '%05s' % 'ab' == '   ab'}). */
+    private static String stringSpec(String spec) {
+        return "%" + (spec.contains("-") ? "-" : "") + spec.replaceAll("^[-+ #0]*", "");
+    }
+
+    /**
+     * {@code %[flags][width][.precision]d} as Python does it: precision is the least number of digits,
+     * '-' beats '0', '+' beats ' ', '#' changes nothing ({@code '%-05d' % 3 == '3    '}, {@code '%.3d' % 7 == '007'}).
+     */
+    private static String integer(String spec, long x) {
+        String flags = spec.replaceAll("^([-+ #0]*).*$", "$1"), rest = spec.substring(flags.length());
+        int dot = rest.indexOf('.');
+        int width = dot == 0 || rest.isEmpty() ? 0 : Integer.parseInt(dot < 0 ? rest : rest.substring(0, dot));
+        int precision = dot < 0 ? 0 : dot + 1 < rest.length() ? Integer.parseInt(rest.substring(dot + 1)) : 0;
+        String digits = Long.toString(Math.abs(x));
+        if (x == Long.MIN_VALUE) digits = digits.substring(1);
+        if (digits.length() < precision) digits = "0".repeat(precision - digits.length()) + digits;
+        String sign = x < 0 ? "-" : flags.contains("+") ? "+" : flags.contains(" ") ? " " : "";
+        int pad = Math.max(0, width - sign.length() - digits.length());
+        if (flags.contains("-")) return sign + digits + " ".repeat(pad);
+        if (flags.contains("0")) return sign + "0".repeat(pad) + digits;
+        return " ".repeat(pad) + sign + digits;
     }
 
     /**
