@@ -22,6 +22,7 @@
 #include <cuda_bf16.h>
 #include "Common.cuh"
 #include "RopeStore.cuh"
+#include "WeightRound.cuh"
 
 #define UNROLL 4
 #define WARPS 8         // blockDim.x = 256
@@ -100,13 +101,7 @@ __device__ __forceinline__ void gemv(
     // UNROLL loads per lane in flight before any is used (two streams for the two-row epilogues).
     uint4 wv[UNROLL], uv[UNROLL];
     int c0 = slice * 32 + lane;
-    #pragma unroll
-    for (int i = 0; i < UNROLL; i++) {
-        int c = c0 + i * stride;
-        bool ok = active && c < chunks;
-        wv[i] = ok ? __ldg(w + c) : make_uint4(0, 0, 0, 0);
-        if (TWO) uv[i] = ok ? __ldg(u + c) : make_uint4(0, 0, 0, 0);
-    }
+    pagoda::loadWeightRound<UNROLL, TWO>(wv, uv, w, u, active, c0, stride, chunks);
     // Programmatic dependent launch (Common.cuh): the weight loads above need nothing from the kernel
     // before this one, so they were issued while it finished; x, hidden and the outputs wait for it.
     pagoda::allowNextKernel();
@@ -193,13 +188,7 @@ __device__ __forceinline__ void gemv(
             }
         }
         c0 += UNROLL * stride;
-        #pragma unroll
-        for (int i = 0; i < UNROLL; i++) {
-            int c = c0 + i * stride;
-            bool ok = active && c < chunks;
-            wv[i] = ok ? __ldg(w + c) : make_uint4(0, 0, 0, 0);
-            if (TWO) uv[i] = ok ? __ldg(u + c) : make_uint4(0, 0, 0, 0);
-        }
+        pagoda::loadWeightRound<UNROLL, TWO>(wv, uv, w, u, active, c0, stride, chunks);
     }
 
     // Sums over the warp, then over the kSplit warps of the feature.
